@@ -1,0 +1,264 @@
+"""The ``astro-sso`` command line.
+
+Core commands: ``plugins``, ``demo``, ``detect``, ``ephemeris``, ``obscodes``;
+``train``, ``evaluate`` and ``simulate`` dispatch to the methods that plugins
+register through the ``astro_sso_commands`` hook, and plugins may add
+top-level commands of their own. Errors are printed as one line (no
+traceback) unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .exceptions import AstroSSOError, InputError
+
+__all__ = ["main", "build_parser"]
+
+PLUGIN_VERBS = {
+    "train": "Train a method's model (e.g. `astro-sso train euclid-cnn ...`).",
+    "evaluate": "Evaluate a method on freshly simulated data.",
+    "simulate": "Simulate data for a method.",
+}
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _cmd_plugins(args) -> int:
+    from .plugins import list_plugins
+
+    table = list_plugins()
+    if args.json:
+        print(
+            json.dumps(
+                [dict(zip(table.colnames, map(str, row), strict=True)) for row in table], indent=2
+            )
+        )
+        return 0
+    show = table["name", "kind", "distribution", "version", "summary"]
+    show.pprint_all() if len(show) else print("no plugins installed")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    report = run_demo(
+        args.out, seed=args.seed, quick=args.quick, only=args.step, progress=_progress
+    )
+    failed = [s["name"] for s in report["steps"] if s["status"] != "ok"]
+    print(
+        f"demo: {len(report['steps']) - len(failed)}/{len(report['steps'])} steps ok; "
+        f"open {Path(args.out) / 'index.html'}"
+    )
+    if failed:
+        print(f"failed steps: {', '.join(failed)} (details in {Path(args.out) / 'summary.json'})")
+        return 1
+    return 0
+
+
+def _parse_params(items) -> dict:
+    params = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError(f"parameter '{item}' must look like name=value")
+        key, value = item.split("=", 1)
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def _cmd_detect(args) -> int:
+    from astropy.nddata import CCDData
+
+    from .io import write_table
+    from .plugins import get_detector
+
+    det = get_detector(args.detector, **_parse_params(args.param))
+    images = []
+    for path in args.images:
+        if not Path(path).exists():
+            raise InputError(f"image file '{path}' does not exist")
+        try:
+            images.append(CCDData.read(path, hdu=args.hdu, unit=args.unit))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read '{path}' as a FITS image: {exc}") from None
+    _progress(f"detecting with '{args.detector}' in {len(images)} image(s)")
+    table = det.detect(images if len(images) > 1 else images[0])
+    write_table(table, args.out)
+    print(f"{len(table)} rows -> {args.out}")
+    return 0
+
+
+def _cmd_ephemeris(args) -> int:
+    import numpy as np
+    from astropy import units as u
+    from astropy.table import QTable
+    from astropy.time import Time
+
+    from .ephemeris import ephemeris
+    from .io import write_table
+
+    if not Path(args.orbits).exists():
+        raise InputError(f"orbits file '{args.orbits}' does not exist")
+    if args.orbits.endswith((".dat", ".DAT", ".gz", ".json")):
+        from .catalog import read_mpcorb
+
+        orbits = read_mpcorb(args.orbits)
+    else:
+        orbits = QTable.read(args.orbits)
+    start, stop = Time(args.start, scale="utc"), Time(args.stop, scale="utc")
+    span = (stop - start).to_value(u.d)
+    if span < 0 or args.step <= 0:
+        raise InputError("--stop must not precede --start, and --step must be positive")
+    times = start + np.arange(0.0, span + 1e-9, args.step) * u.d
+    eph = ephemeris(orbits, times, observer=args.observer, method=args.method)
+    write_table(eph, args.out)
+    print(f"{len(eph)} rows -> {args.out}")
+    return 0
+
+
+def _cmd_obscodes(args) -> int:
+    from .ephemeris import observers
+
+    path = observers.refresh_observatory_codes()
+    print(f"observatory codes refreshed from the MPC -> {path}")
+    return 0
+
+
+def build_parser(pm=None) -> argparse.ArgumentParser:
+    """Build the argument parser, with the subcommands contributed by plugins.
+
+    Examples
+    --------
+    >>> from astro_sso.cli import build_parser
+    >>> build_parser().parse_args(["demo", "--out", "x"]).out
+    'x'
+    """
+    from . import __version__
+    from .plugins import plugin_commands
+
+    parser = argparse.ArgumentParser(
+        prog="astro-sso",
+        description="Find Solar System objects in astronomical data and identify them.",
+    )
+    parser.add_argument("--version", action="version", version=f"astro-sso {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("plugins", help="List the installed plugins.")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_cmd_plugins)
+
+    p = sub.add_parser("demo", help="Run the main job offline on simulated data.")
+    p.add_argument("--out", default="astro-sso-demo", help="output folder (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--quick", action="store_true", help="small and fast version of every step")
+    p.add_argument("--step", action="append", help="run only this step (repeatable)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("detect", help="Detect sources or trails in FITS images.")
+    p.add_argument("images", nargs="+", help="FITS files (several: exposures of one field)")
+    p.add_argument(
+        "--detector", default="segmentation", help="detector name (default: %(default)s)"
+    )
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="detector parameter")
+    p.add_argument("--hdu", type=int, default=0, help="FITS extension (default: %(default)s)")
+    p.add_argument("--unit", default="adu", help="data unit when the header has none")
+    p.add_argument("--out", default="sources.ecsv", help="output ECSV (default: %(default)s)")
+    p.set_defaults(func=_cmd_detect)
+
+    p = sub.add_parser("ephemeris", help="Predict positions of objects from their orbits.")
+    p.add_argument("orbits", help="orbits table (ECSV) or MPCORB file")
+    p.add_argument("--start", required=True, help="first time (ISO, UTC)")
+    p.add_argument("--stop", required=True, help="last time (ISO, UTC)")
+    p.add_argument("--step", type=float, default=1.0, help="step in days (default: %(default)s)")
+    p.add_argument("--observer", default="500", help="MPC code (default: %(default)s geocentre)")
+    p.add_argument("--method", default="twobody", choices=["twobody", "nbody", "accurate"])
+    p.add_argument("--out", default="ephemeris.ecsv", help="output ECSV (default: %(default)s)")
+    p.set_defaults(func=_cmd_ephemeris)
+
+    p = sub.add_parser("obscodes", help="Refresh the MPC observatory code list (needs network).")
+    p.set_defaults(func=_cmd_obscodes)
+
+    commands = plugin_commands(pm)
+    for verb, help_text in PLUGIN_VERBS.items():
+        vp = sub.add_parser(verb, help=help_text)
+        vsub = vp.add_subparsers(dest="method", metavar="METHOD")
+        methods = [c for c in commands if c.verb == verb]
+        vp.set_defaults(func=_no_method(verb, [c.name for c in methods]))
+        for cmd in methods:
+            mp = vsub.add_parser(cmd.name, help=cmd.help)
+            cmd.add_arguments(mp)
+            mp.set_defaults(func=cmd.run)
+    for cmd in commands:
+        if cmd.verb is None:
+            tp = sub.add_parser(cmd.name, help=cmd.help)
+            cmd.add_arguments(tp)
+            tp.set_defaults(func=cmd.run)
+        elif cmd.verb not in PLUGIN_VERBS:
+            raise AstroSSOError(
+                f"plugin command '{cmd.name}' has verb '{cmd.verb}'; verbs: "
+                f"{sorted(PLUGIN_VERBS)} or None for a top-level command"
+            )
+    return parser
+
+
+def _no_method(verb, names):
+    def run(args):
+        avail = ", ".join(names) or "none (install a plugin that provides one)"
+        raise InputError(f"say which method to {verb}: `astro-sso {verb} METHOD`; methods: {avail}")
+
+    return run
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``astro-sso`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 on a reported error, 2 on usage errors.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("astro-sso: interrupted", file=sys.stderr)
+        return 130
+    except (AstroSSOError, OSError) as exc:
+        if debug:
+            raise
+        print(f"astro-sso: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        print(
+            f"astro-sso: unexpected error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback, and report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

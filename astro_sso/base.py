@@ -28,6 +28,7 @@ from .provenance import stamp
 
 __all__ = [
     "PluginBase",
+    "as_exposures",
     "Detector",
     "Classifier",
     "OrbitFitter",

@@ -126,9 +126,9 @@ def _cmd_ephemeris(args) -> int:
 
 
 def _cmd_obscodes(args) -> int:
-    from .ephemeris import observers
+    from .ephemeris.obscodes import refresh_observatory_codes
 
-    path = observers.refresh_observatory_codes()
+    path = refresh_observatory_codes()
     print(f"observatory codes refreshed from the MPC -> {path}")
     return 0
 

@@ -32,15 +32,16 @@ def run_identify_step(ctx: DemoContext) -> DemoResult:
         seed=ctx.seed,
         epoch=Time("2024-01-01", scale="tdb"),
         near_longitude=float(opp.lon.deg),
-        longitude_spread=20.0,
+        longitude_spread=10.0,
     )
     ctx.progress("    simulating one night of detections from ZTF (I41)")
     exposures, det = simulate_survey(
         orbits,
         night=night,
         observer="I41",
-        n_fields=2 if ctx.quick else 4,
+        n_fields=2 if ctx.quick else 6,
         n_visits=3,
+        limiting_mag=21.0,
         n_unrelated=20 if ctx.quick else 40,
         seed=ctx.seed,
     )

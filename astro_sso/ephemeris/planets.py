@@ -10,11 +10,14 @@ Two kinds of source serve :func:`body_posvel`:
     Earth's heliocentric and barycentric states), ``plan94`` for Mercury to
     Neptune (heliocentric, added to the Sun; ``plan94`` body 3 is the
     Earth-Moon barycentre) and ``moon98`` for the Moon (geocentric, added to the
-    Earth). Documented accuracy: ``epv00`` a few km for the Earth in 1900-2100
-    (degrading outside); ``plan94`` maximum errors in 1800-2050 of 300 km
-    (Mercury), 800 km (Venus), 1000 km (EMB), 7700 km (Mars), 76 000 km
-    (Jupiter), 267 000 km (Saturn), 712 000 km (Uranus), 253 000 km (Neptune),
-    no worse than 1.5 times that in 1000-3000; ``moon98`` 6 km RMS, 32 km worst
+    Earth). Documented accuracy: ``epv00`` against DE405 in 1900-2100, RMS
+    3.7 km and maximum 11.2 km for the heliocentric Earth (13.4 km barycentric),
+    2 times worse by 1800 and 2200, 60 times by 1000 and 3000; ``plan94``
+    against DE200/DE406 in 1800-2100, maximum errors in heliocentric longitude
+    and distance of 7" / 500 km (Mercury), 7" / 1100 km (Venus), 9" / 1300 km
+    (EMB), 26" / 9000 km (Mars), 78" / 82 000 km (Jupiter), 87" / 263 000 km
+    (Saturn), 86" / 661 000 km (Uranus), 11" / 248 000 km (Neptune), no worse
+    than 1.5 times that in 1000-3000; ``moon98`` 6 km RMS, 32 km worst
     case in 1950-2100. No Pluto. Served range: years 1000-3000
     (JD 2086302.5-2816787.5); outside 1900-2100 an
     `~astro_sso.exceptions.AstroSSOWarning` says that the Earth's and the Sun's
@@ -28,8 +31,9 @@ Two kinds of source serve :func:`body_posvel`:
     Segments are chained down to the Solar System barycentre (the Sun is SSB->10,
     the Earth SSB->3 plus 3->399, the Moon SSB->3 plus 3->301). For Mars and the
     outer planets DE440 holds the system barycentre only (4..9), which is what is
-    returned for them: the difference from the planet's centre is below 100 km
-    for Jupiter and negligible for the attraction on small bodies. Kernels split
+    returned for them: it differs from the planet's centre by up to a few hundred
+    km for Jupiter and Saturn (their large moons), and it is the right point for
+    the attraction of the whole system on a small body. Kernels split
     in several segments per body (DE441) are handled. Opened kernels are cached.
 
 Masses: :data:`GM` holds the gravitational parameters GM in AU^3/d^2 of the DE440
@@ -39,10 +43,12 @@ the Mars..Pluto values are those of the planetary systems).
 
 Measured agreement of ``"builtin"`` with DE440 over 1950-2050 (one date every
 5 days; ``tests/ephemeris/test_planets.py``): the Earth's heliocentric position
-agrees to 10.6 km at most; its barycentric position to 131 km, of which a nearly
-constant ~117 km is the offset between the solar-system barycentre of the older
-JPL ephemeris that ``epv00`` was fitted to and DE440's (which adds
-trans-Neptunian masses); the Sun differs by 126 km for the same reason. Maximum
+agrees to 10.6 km at most; its barycentric position to 131 km, of which ~117 km
+is a nearly constant offset (mean (107, 47, -7) km, scatter 3-16 km) between the
+solar-system barycentres of the two (``epv00`` was fitted to DE405); the Sun
+differs by 126 km for the same reason. Do not mix sources: heliocentric
+quantities from one source are consistent, barycentric ones across sources are
+not. Maximum
 barycentric differences for the others: Moon 143 km, Mercury 1 400 km, Venus
 3 200 km, EMB 5 800 km, Mars 27 000 km, Jupiter 173 000 km, Saturn 536 000 km,
 Uranus 1 175 000 km, Neptune 250 000 km. ``"builtin"`` costs about 40 us per
@@ -341,36 +347,47 @@ class _FastBodies:
             return
         path = _kernel_path(source)
         _, by_pair = _open_kernel(path)
-        seg_index = {}
+        rows = {}  # id(segment) -> (row, link target)
         segments = []
-        links_of_body = []
+        body_rows = []
         for body in self.bodies:
             links = _chain(by_pair, body, path)
             rlo, rhi = _spk_range(links)
             if lo < rlo or hi > rhi:
                 raise _range_error(body, np.array([lo, hi]), rlo, rhi, source)
-            chosen = []
+            mine = []
             for segs in links:
-                cover = [s for s in segs if s.start_jd <= lo and s.end_jd >= hi]
-                if not cover:
+                # Kernels such as DE441 split a body pair in several segments in time.
+                use = sorted(
+                    (g for g in segs if g.start_jd <= hi and g.end_jd >= lo),
+                    key=lambda g: g.start_jd,
+                )
+                edges = [(g.start_jd, g.end_jd) for g in use]
+                if any(b[0] > a[1] for a, b in zip(edges, edges[1:], strict=False)):
                     raise EphemerisRangeError(
-                        f"no single segment of kernel {path!r} covers {_fmt_range(lo, hi)} for "
-                        f"{body!r}: split the integration at the segment boundary"
+                        f"kernel {path!r} has a gap in {_fmt_range(lo, hi)} for {body!r}: "
+                        "restrict the times or use another kernel"
                     )
-                seg = cover[0]
-                if id(seg) not in seg_index:
-                    seg_index[id(seg)] = len(segments)
-                    segments.append(seg)
-                chosen.append(seg_index[id(seg)])
-            links_of_body.append(chosen)
+                for seg in use:
+                    if id(seg) not in rows:
+                        rows[id(seg)] = len(segments)
+                        segments.append(seg)
+                    mine.append(rows[id(seg)])
+            body_rows.append(mine)
         self._sum = np.zeros((len(self.bodies), len(segments)))
-        for i, chosen in enumerate(links_of_body):
-            self._sum[i, chosen] = 1.0
+        for i, mine in enumerate(body_rows):
+            self._sum[i, mine] = 1.0
+        targets = sorted({seg.target for seg in segments})
+        self._link = np.array([targets.index(seg.target) for seg in segments])
+        self._nlinks = len(targets)
+        self._start = np.array([seg.start_second for seg in segments], dtype=float)
+        self._end = np.array([seg.end_second for seg in segments], dtype=float)
+        self._multi = len(targets) < len(segments)
         # Copy the records covering the window into one flat array.
         t_lo = (lo - 2451545.0) * 86400.0
         t_hi = (hi - 2451545.0) * 86400.0
         ncoef = max(seg._data[2].shape[0] for seg in segments)
-        blocks, offsets, first, inits, intlens, nrecs = [], [], [], [], [], []
+        blocks, offsets, first, inits, intlens = [], [], [], [], []
         total = 0
         for seg in segments:
             init, intlen, coef = seg._data
@@ -383,18 +400,16 @@ class _FastBodies:
             blocks.append(block)
             offsets.append(total - i0)
             first.append(i0)
-            nrecs.append(n)
             inits.append(init)
             intlens.append(intlen)
             total += i1 - i0 + 1
         self._coef = np.concatenate(blocks, axis=0)
         self._offset = np.array(offsets)
         self._i0 = np.array(first)
-        self._i1 = np.array(first) + np.array([b.shape[0] for b in blocks]) - 1
+        self._i1 = np.array(first) + np.array([blk.shape[0] for blk in blocks]) - 1
         self._init = np.array(inits)
         self._intlen = np.array(intlens)
         self._ncoef = ncoef
-        self._rows = np.arange(len(segments))
 
     def posvel(self, jd0, dt):
         """Positions (nb, 3) [AU] and velocities (nb, 3) [AU/d] at TDB JD ``jd0 + dt``."""
@@ -424,6 +439,19 @@ class _FastBodies:
             c = self._coef[self._offset + idx]  # (nseg, ncoef, 3)
             seg_pos = np.einsum("ks,skc->sc", T, c)
             seg_vel = np.einsum("ks,skc->sc", D, c) * (2.0 * 86400.0 / self._intlen)[:, None]
+            if self._multi:
+                # Several segments per link: use those covering t (averaging at a shared edge).
+                ok = ((tsec >= self._start) & (tsec <= self._end)).astype(float)
+                count = np.bincount(self._link, weights=ok, minlength=self._nlinks)
+                for link in np.flatnonzero(count == 0):
+                    # Just outside the kernel (a finite-difference probe): nearest segment.
+                    cand = np.flatnonzero(self._link == link)
+                    gap = np.maximum(self._start[cand] - tsec, tsec - self._end[cand])
+                    ok[cand[np.argmin(gap)]] = 1.0
+                    count[link] = 1.0
+                w = ok / count[self._link]
+                seg_pos *= w[:, None]
+                seg_vel *= w[:, None]
             pos = self._sum @ seg_pos / AU_KM
             vel = self._sum @ seg_vel / AU_KM
         if len(self._cache) > 64:

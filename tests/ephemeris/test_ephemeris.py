@@ -271,9 +271,9 @@ def test_output_table_structure():
     assert eph["ra"].unit == u.deg and eph["ra_rate"].unit == u.arcsec / u.h
     assert eph["r"].unit == u.au and eph["V"].unit == u.mag
     assert np.all(np.isnan(eph["V"][2:4])) and np.all(np.isfinite(eph["V"][[0, 1, 4, 5]]))
-    meta = eph.meta["ephemeris"]
-    assert meta["method"] == "twobody" and meta["observer"] == "X05"
-    assert {"planets", "astro_sso_version", "date"} <= set(meta)
+    meta = eph.meta["provenance"]
+    assert meta["parameters"]["method"] == "twobody" and meta["parameters"]["observer"] == "X05"
+    assert "planets" in meta["parameters"] and {"astro_sso_version", "date"} <= set(meta)
     # a scalar time
     one = ephemeris(orbits[:1], Time("2023-03-01T00:00", scale="tt"), method="twobody")
     assert len(one) == 1 and one["obstime"].scale == "tt"
@@ -392,7 +392,7 @@ def test_accurate_method():
     orbits["A1"] = [1e-8] * u.au / u.d**2
     orbits["A2"] = [0.0] * u.au / u.d**2
     eph = ephemeris(orbits, Time(["2023-03-01"], scale="utc"), method="accurate")
-    assert eph.meta["ephemeris"]["planets"] == "de440"
+    assert eph.meta["provenance"]["parameters"]["planets"] == "de440"
     assert np.isfinite(eph["ra"][0].value)
 
 

@@ -385,3 +385,14 @@ def test_errors_inside_the_force_callback_propagate(monkeypatch):
         integrate(_circular(2.5), JD0, [JD0 + 30.0])
     with pytest.raises(RuntimeError, match="ephemeris failed"):
         integrate(_circular(2.5), JD0, [JD0 + 30.0], dense=False)
+
+
+def test_integration_up_to_the_kernel_edge():
+    """The last DE440 date is usable (the jerk probes just past it extrapolate the last record)."""
+    _need_de440()
+    end = 2688976.5
+    x0 = _circular(2.5, jd=end - 40.0, source="de440")
+    out = integrate(x0, end - 40.0, [end - 1.0, end], planets="de440", gr=True)
+    assert np.all(np.isfinite(out))
+    with pytest.raises(EphemerisRangeError):
+        integrate(x0, end - 40.0, [end + 0.5], planets="de440")

@@ -201,3 +201,68 @@ def test_fast_bodies_range():
     _de440_path()
     with pytest.raises(EphemerisRangeError):
         _FastBodies(("sun", "earth"), "de440", 2287000.5, 2300000.5)
+
+
+class _HalfSegment:
+    """A kernel segment restricted to part of its time span (as DE441 splits its bodies)."""
+
+    def __init__(self, seg, start_jd, end_jd):
+        self._seg = seg
+        self.center, self.target, self._data = seg.center, seg.target, seg._data
+        self.start_jd, self.end_jd = start_jd, end_jd
+        self.start_second = (start_jd - 2451545.0) * 86400.0
+        self.end_second = (end_jd - 2451545.0) * 86400.0
+
+    def compute_and_differentiate(self, tdb, tdb2=0.0):
+        jd = np.asarray(tdb) + tdb2
+        assert np.all((jd >= self.start_jd) & (jd <= self.end_jd))
+        return self._seg.compute_and_differentiate(tdb, tdb2)
+
+
+def test_kernel_with_segments_split_in_time(monkeypatch):
+    """Kernels holding a body pair in several time segments (DE441) give the same answer."""
+    path = _de440_path()
+    kernel, by_pair = planets._open_kernel(path)
+    split_at = 2451545.0
+    split = {
+        target: [
+            half
+            for seg in segs
+            for half in (
+                _HalfSegment(seg, seg.start_jd, split_at),
+                _HalfSegment(seg, split_at, seg.end_jd),
+            )
+        ]
+        for target, segs in by_pair.items()
+    }
+    monkeypatch.setattr(planets, "_open_kernel", lambda p: (kernel, split))
+    jd = np.array([2440000.5, 2451544.75, 2451545.0, 2451545.25, 2460000.5])
+    for body in ("earth", "moon", "jupiter"):
+        monkeypatch.setattr(planets, "_open_kernel", lambda p: (kernel, by_pair))
+        ref = body_posvel(body, jd, "de440")
+        monkeypatch.setattr(planets, "_open_kernel", lambda p: (kernel, split))
+        got = body_posvel(body, jd, "de440")
+        np.testing.assert_array_equal(got[0], ref[0])
+        np.testing.assert_array_equal(got[1], ref[1])
+    # The fast evaluator used by the integrator crosses the segment boundary.
+    fast = _FastBodies(("sun", "earth", "moon"), "de440", 2451500.5, 2451600.5)
+    for dt in (-10.0, -0.25, 0.0, 0.25, 30.0):
+        pos, vel = fast.posvel(split_at, dt)
+        for i, body in enumerate(("sun", "earth", "moon")):
+            p, v = body_posvel(body, Time(split_at, dt, format="jd", scale="tdb"), "de440")
+            np.testing.assert_allclose(pos[i], p, rtol=0, atol=1e-11)
+            np.testing.assert_allclose(vel[i], v, rtol=0, atol=1e-13)
+    # A gap between segments is an error, not a silent NaN.
+    gap = {
+        target: [
+            _HalfSegment(seg, seg.start_jd, split_at - 1.0),
+            _HalfSegment(seg, split_at, seg.end_jd),
+        ]
+        for target, segs in by_pair.items()
+        for seg in segs[:1]
+    }
+    monkeypatch.setattr(planets, "_open_kernel", lambda p: (kernel, gap))
+    with pytest.raises(EphemerisRangeError, match="gap"):
+        _FastBodies(("sun",), "de440", 2451500.5, 2451600.5)
+    with pytest.raises(EphemerisRangeError):
+        body_posvel("sun", split_at - 0.5, "de440")

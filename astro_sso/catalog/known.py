@@ -662,9 +662,11 @@ class KnownObjects:
             from ..ephemeris import propagate_twobody
 
             return propagate_twobody(prep.state, prep.epoch, times)
-        from ..ephemeris.core import _helio_states
+        from ..ephemeris import heliocentric_states
 
-        return _helio_states(prep, np.asarray(times, dtype=float), self.method, self.planets, False)
+        return heliocentric_states(
+            prep, np.asarray(times, dtype=float), self.method, self.planets, False
+        )
 
     def _build_nodes(self, ks):
         from ..ephemeris.planets import GM, body_posvel

@@ -23,6 +23,7 @@ from astro_sso.ephemeris.core import (
     PreparedOrbits,
     astrometric,
     ephemeris,
+    heliocentric_states,
     hg_magnitude,
     prepare_orbits,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "ephemeris",
     "from_sbpy_ephem",
     "from_sbpy_orbit",
+    "heliocentric_states",
     "hg_magnitude",
     "icrs_to_ecliptic",
     "kepler_step",

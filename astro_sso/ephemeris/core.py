@@ -328,7 +328,16 @@ def prepare_orbits(orbits, planets="builtin"):
             "meta['frame']"
         )
 
-    if set(_KEPLER_COLS) <= cols:
+    def usable(name):
+        # a column with masked or non-finite values (e.g. a, M of a parabolic comet)
+        col = table[name]
+        vals = np.ma.filled(np.ma.asarray(getattr(col, "value", col), dtype=float), np.nan)
+        return bool(np.all(np.isfinite(vals)))
+
+    keplerian_ok = set(_KEPLER_COLS) <= cols
+    if keplerian_ok and set(_COMETARY_COLS) <= cols and not all(usable(c) for c in ("a", "M")):
+        keplerian_ok = False  # both given: cometary elements describe every row
+    if keplerian_ok:
         kind = "keplerian"
     elif set(_COMETARY_COLS) <= cols:
         kind = "cometary"
@@ -601,8 +610,46 @@ def _sun(jd, planets):
     return np.atleast_2d(p), np.atleast_2d(v)
 
 
-def _helio_states(prepared, t, method, planets, pairwise, with_velocity=True):
-    """Heliocentric states (pos, vel) at t: (N, T, 3) or (N, 3) pairwise."""
+def heliocentric_states(
+    prepared, t, method="twobody", planets=None, pairwise=False, with_velocity=True
+):
+    """Geometric heliocentric states of orbits at times (no light time).
+
+    Parameters
+    ----------
+    prepared : PreparedOrbits
+        Orbits (from :func:`prepare_orbits`).
+    t : ndarray, shape (T,), or (N,) when ``pairwise``
+        TDB Julian dates.
+    method : {"twobody", "nbody", "accurate"}
+        Propagation (see :func:`ephemeris`).
+    planets : str, optional
+        Planetary ephemeris for the n-body methods (default as in :func:`ephemeris`).
+    pairwise : bool
+        Orbit ``i`` at time ``i`` only.
+    with_velocity : bool
+        Also return velocities (two-body only; n-body always does).
+
+    Returns
+    -------
+    pos, vel : ndarray, shape (N, T, 3) or (N, 3)
+        Heliocentric ICRF positions [AU] and velocities [AU/d].
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from astropy.table import QTable
+    >>> from astropy.time import Time
+    >>> from astro_sso.ephemeris import heliocentric_states, prepare_orbits
+    >>> p = prepare_orbits(QTable({"a": [1.0] * u.au, "e": [0.0], "i": [0.0] * u.deg,
+    ...     "node": [0.0] * u.deg, "argperi": [0.0] * u.deg, "M": [0.0] * u.deg,
+    ...     "epoch": Time([2460000.5], format="jd", scale="tdb")}))
+    >>> pos, vel = heliocentric_states(p, [2460000.5, 2460010.5])
+    >>> pos.shape
+    (1, 2, 3)
+    """
+    t = np.asarray(t, dtype=float)
+    planets = _default_planets(method, planets)
     if method == "twobody":
         return propagate_twobody(
             prepared.state, prepared.epoch, t, pairwise=pairwise, with_velocity=with_velocity
@@ -736,7 +783,7 @@ def astrometric(
     # Sun at the (unique) observation times.
     tu, tinv = np.unique(t, return_inverse=True)
     sp_u, sv_u = _sun(tu, planets)
-    hp, hv = _helio_states(prepared, t, method, planets, pairwise)
+    hp, hv = heliocentric_states(prepared, t, method, planets, pairwise)
     if pairwise:
         sun_p, sun_v = sp_u[tinv], sv_u[tinv]
         op, ov = obs_p, obs_v

@@ -725,9 +725,12 @@ def _observers_barycentric(codes, times, obs_xyz, obs_center, planets, obs_vxyz)
                 vel[sel] = cv + (0.0 if vxyz is None else np.nan_to_num(vxyz[sel]))
     rest = np.flatnonzero(~own)
     if rest.size:
+        jd = times.jd1 + times.jd2
         for code in np.unique(codes[rest]):
             sel = rest[codes[rest] == code]
-            p, v = _observer_barycentric(code, times[sel], planets)
-            pos[sel] = p
-            vel[sel] = v
+            # survey tables repeat each exposure time many times: compute each time once
+            _, first, back = np.unique(jd[sel], return_index=True, return_inverse=True)
+            p, v = _observer_barycentric(code, times[sel[first]], planets)
+            pos[sel] = p[back.reshape(-1)]
+            vel[sel] = v[back.reshape(-1)]
     return pos, vel

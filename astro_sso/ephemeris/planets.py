@@ -57,6 +57,7 @@ date (``epv00``), DE440 about 1 us per date and body.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import warnings
@@ -210,6 +211,7 @@ def _open_kernel(path):
         raise InputError(
             f"cannot read {path!r} as a JPL SPK kernel ({err}): {_INSTALL_HINT}"
         ) from err
+    atexit.register(kernel.close)  # the kernel stays open (memory-mapped) until exit
     by_pair = {}
     for seg in kernel.segments:
         by_pair.setdefault(seg.target, []).append(seg)

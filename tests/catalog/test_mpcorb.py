@@ -594,3 +594,16 @@ def test_classify_orbits():
     ]
     q = QTable({"a": [2.7] * u.AU})
     assert classify_orbits(q["a"], [0.1], [3.0] * u.deg).tolist() == ["MBA"]
+
+
+def test_comet_els_with_a_parabolic_comet_goes_through_the_ephemeris(tmp_path):
+    """Masked a, M (parabolic rows) fall back to the cometary q, e, tp for every row."""
+    from astro_sso.ephemeris import ephemeris
+
+    path = tmp_path / "CometEls.txt"
+    path.write_text("\n".join([HALE_BOPP, HYPERBOLIC.replace("3.356000", "1.000000")]) + "\n")
+    c = read_comet_els(path)
+    eph = ephemeris(c, Time("2019-12-01", scale="utc"), method="twobody")
+    assert np.isfinite(eph["ra"].value).all() and len(eph) == 2
+    # the parabolic comet is 12 days from perihelion, near q = 2.0065 AU from the Sun
+    assert eph["r"][1].to_value(u.AU) == pytest.approx(2.0065, rel=0.01)

@@ -42,7 +42,43 @@ __all__ = [
     "check_bad_input",
     "default_inputs",
     "synthetic_image",
+    "realdata_path",
 ]
+
+
+def realdata_path():
+    """Locate the project's folder of small real test files, or return None.
+
+    The folder (``shared/realdata`` next to a checkout, with its own README of
+    provenance) is not part of the package. It is found from the
+    ``ASTRO_SSO_REALDATA`` environment variable, else by looking for
+    ``shared/realdata`` in the parents of the current folder and of this
+    package. Tests that need it skip with that reason when it is absent.
+
+    Returns
+    -------
+    pathlib.Path or None
+
+    Examples
+    --------
+    >>> from astro_sso.testing import realdata_path
+    >>> p = realdata_path()
+    >>> p is None or (p / "README.md").exists()
+    True
+    """
+    import os
+    from pathlib import Path
+
+    env = os.environ.get("ASTRO_SSO_REALDATA")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    starts = [Path.cwd().resolve(), Path(__file__).resolve()]
+    for start in starts:
+        for parent in [start, *start.parents]:
+            cand = parent / "shared" / "realdata"
+            if cand.is_dir():
+                return cand
+    return None
 
 
 def synthetic_image(

@@ -80,3 +80,31 @@ def test_plugin_commands_are_added(astro_sso_plugin_manager, capsys):
     assert main(["simulate", "toy", "--n", "3"]) == 0
     assert main(["toysearch"]) == 0
     assert calls == [("sim", 3), ("top",)]
+
+
+def test_ephemeris_command(tmp_path, capsys):
+    from astro_sso.simulate import synthetic_orbits
+
+    path = tmp_path / "orbits.ecsv"
+    synthetic_orbits(3, seed=1).write(path)
+    out = tmp_path / "eph.ecsv"
+    args = [
+        "ephemeris",
+        str(path),
+        "--start",
+        "2024-01-01",
+        "--stop",
+        "2024-01-03",
+        "--observer",
+        "I41",
+        "--method",
+        "twobody",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    eph = QTable.read(out)
+    assert len(eph) == 9 and eph["ra"].unit == "deg"
+    assert eph.meta["provenance"]["parameters"]["observer"] == "I41"
+    assert main(args[:-2] + ["--observer", "ZZZ"]) == 1
+    assert "unknown MPC observatory code 'ZZZ'" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from .exceptions import AstroSSOError, InputError
@@ -75,21 +76,37 @@ def _parse_params(items) -> dict:
     return params
 
 
-def _cmd_detect(args) -> int:
+def _first_line(exc) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _read_image(path, hdu, unit):
     from astropy.nddata import CCDData
 
+    if not Path(path).exists():
+        raise InputError(f"image file '{path}' does not exist")
+    hdu = int(hdu) if str(hdu).isdigit() else hdu
+    try:
+        try:
+            return CCDData.read(path, hdu=hdu, unit=unit)
+        except ValueError as exc:
+            if unit is None and "unit" in str(exc).lower():
+                return CCDData.read(path, hdu=hdu, unit="adu")  # no BUNIT in the header
+            raise
+    except Exception as exc:  # astropy raises many types for unreadable files
+        raise InputError(
+            f"cannot read an image from '{path}' (extension {hdu!r}): {_first_line(exc)}; "
+            "give a FITS file and the extension holding the image (--hdu number or name)"
+        ) from None
+
+
+def _cmd_detect(args) -> int:
     from .io import write_table
     from .plugins import get_detector
 
     det = get_detector(args.detector, **_parse_params(args.param))
-    images = []
-    for path in args.images:
-        if not Path(path).exists():
-            raise InputError(f"image file '{path}' does not exist")
-        try:
-            images.append(CCDData.read(path, hdu=args.hdu, unit=args.unit))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read '{path}' as a FITS image: {exc}") from None
+    images = [_read_image(path, args.hdu, args.unit) for path in args.images]
     _progress(f"detecting with '{args.detector}' in {len(images)} image(s)")
     table = det.detect(images if len(images) > 1 else images[0])
     write_table(table, args.out)
@@ -97,28 +114,69 @@ def _cmd_detect(args) -> int:
     return 0
 
 
+_TABLE_SUFFIXES = (".ecsv", ".fits", ".fit", ".vot", ".xml", ".csv", ".hdf5", ".h5", ".parquet")
+
+
+def _read_orbits(path):
+    from astropy.table import QTable
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"orbits file '{path}' does not exist")
+    name = p.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(_TABLE_SUFFIXES):
+            return QTable.read(path)
+        from .catalog import read_mpcorb  # MPCORB.DAT, NEA.txt, the MPC's JSON (gzip too)
+
+        return read_mpcorb(path)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"cannot read orbits from '{path}': {_first_line(exc)}; give an astropy table "
+            "(ECSV, FITS, VOTable...) or an MPC orbit file (MPCORB.DAT, NEA.txt, JSON)"
+        ) from None
+
+
+def _parse_time(text, option):
+    from astropy.time import Time
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    try:
+        if value is not None:  # a number: JD when large, else MJD (UTC)
+            return Time(value, format="jd" if value > 1e6 else "mjd", scale="utc")
+        return Time(text, scale="utc")
+    except ValueError:
+        raise InputError(
+            f"{option} '{text}' is not a time: give ISO (2024-01-01T00:00), a JD or an MJD (UTC)"
+        ) from None
+
+
 def _cmd_ephemeris(args) -> int:
     import numpy as np
     from astropy import units as u
-    from astropy.table import QTable
-    from astropy.time import Time
 
     from .ephemeris import ephemeris
     from .io import write_table
 
-    if not Path(args.orbits).exists():
-        raise InputError(f"orbits file '{args.orbits}' does not exist")
-    if args.orbits.endswith((".dat", ".DAT", ".gz", ".json")):
-        from .catalog import read_mpcorb
-
-        orbits = read_mpcorb(args.orbits)
-    else:
-        orbits = QTable.read(args.orbits)
-    start, stop = Time(args.start, scale="utc"), Time(args.stop, scale="utc")
+    orbits = _read_orbits(args.orbits)
+    start, stop = _parse_time(args.start, "--start"), _parse_time(args.stop, "--stop")
     span = (stop - start).to_value(u.d)
     if span < 0 or args.step <= 0:
         raise InputError("--stop must not precede --start, and --step must be positive")
-    times = start + np.arange(0.0, span + 1e-9, args.step) * u.d
+    n_times = int(np.floor(span / args.step + 1e-9)) + 1
+    n_rows = len(orbits) * n_times
+    if n_rows > args.max_rows:
+        raise InputError(
+            f"{len(orbits)} orbits x {n_times} times = {n_rows:,} rows is more than "
+            f"--max-rows {args.max_rows:,}; use a larger --step or fewer orbits, or raise "
+            "--max-rows"
+        )
+    times = start + np.arange(n_times) * args.step * u.d
     eph = ephemeris(orbits, times, observer=args.observer, method=args.method)
     write_table(eph, args.out)
     print(f"{len(eph)} rows -> {args.out}")
@@ -131,6 +189,13 @@ def _cmd_obscodes(args) -> int:
     path = refresh_observatory_codes()
     print(f"observatory codes refreshed from the MPC -> {path}")
     return 0
+
+
+def _seed(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {value}")
+    return value
 
 
 def build_parser(pm=None) -> argparse.ArgumentParser:
@@ -159,7 +224,7 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="Run the main job offline on simulated data.")
     p.add_argument("--out", default="astro-sso-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="small and fast version of every step")
     p.add_argument("--step", action="append", help="run only this step (repeatable)")
     p.set_defaults(func=_cmd_demo)
@@ -170,18 +235,30 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
         "--detector", default="segmentation", help="detector name (default: %(default)s)"
     )
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="detector parameter")
-    p.add_argument("--hdu", type=int, default=0, help="FITS extension (default: %(default)s)")
-    p.add_argument("--unit", default="adu", help="data unit when the header has none")
+    p.add_argument(
+        "--hdu", default="0", help="FITS extension, number or name (default: %(default)s)"
+    )
+    p.add_argument(
+        "--unit",
+        default=None,
+        help="data unit, overriding the header's BUNIT (default: BUNIT, else adu)",
+    )
     p.add_argument("--out", default="sources.ecsv", help="output ECSV (default: %(default)s)")
     p.set_defaults(func=_cmd_detect)
 
     p = sub.add_parser("ephemeris", help="Predict positions of objects from their orbits.")
     p.add_argument("orbits", help="orbits table (ECSV) or MPCORB file")
-    p.add_argument("--start", required=True, help="first time (ISO, UTC)")
-    p.add_argument("--stop", required=True, help="last time (ISO, UTC)")
+    p.add_argument("--start", required=True, help="first time (ISO, JD or MJD; UTC)")
+    p.add_argument("--stop", required=True, help="last time (ISO, JD or MJD; UTC)")
     p.add_argument("--step", type=float, default=1.0, help="step in days (default: %(default)s)")
     p.add_argument("--observer", default="500", help="MPC code (default: %(default)s geocentre)")
     p.add_argument("--method", default="twobody", choices=["twobody", "nbody", "accurate"])
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=20_000_000,
+        help="refuse larger requests (default: %(default)s)",
+    )
     p.add_argument("--out", default="ephemeris.ecsv", help="output ECSV (default: %(default)s)")
     p.set_defaults(func=_cmd_ephemeris)
 
@@ -234,6 +311,9 @@ def main(argv=None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line
+    if not debug:  # far-future UTC dates are expected here (predictions); say it once, not per row
+        warnings.filterwarnings("ignore", message=".*dubious year.*")
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -274,6 +274,10 @@ def get_plugin_class(
             return info.cls
     installed = ", ".join(sorted(i.cls.name for i in infos)) or "none"
     label = kind.replace("_", " ")
+    if name in _disabled_names():
+        raise PluginError(
+            f"the {label} '{name}' is disabled by {DISABLE_ENV}; remove it from that variable"
+        )
     raise PluginError(
         f"no {label} named '{name}'; installed {label}s: {installed}. "
         "Install the plugin distribution that provides it (see `astro-sso plugins`)"

@@ -13,7 +13,7 @@ from astropy.time import Time
 from astropy.utils.exceptions import AstropyUserWarning
 
 from ..base import Detector, as_exposures
-from ..exceptions import InputError
+from ..exceptions import AstroSSOWarning, InputError
 from ..tables import empty_table, validate_table
 
 __all__ = ["SegmentationDetector", "exposure_midtime"]
@@ -59,6 +59,16 @@ def exposure_midtime(meta) -> Time | None:
     def get(key):
         return meta.get(key, meta.get(key.lower()))
 
+    try:
+        return _midtime(get)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"the image header's time keywords are not usable ({exc}); fix DATE-OBS/MJD-OBS, "
+            "EXPTIME or EXPSTART/EXPEND (ISO dates, MJD numbers, seconds)"
+        ) from None
+
+
+def _midtime(get):
     if get("DATE-AVG"):
         return Time(get("DATE-AVG"), scale="utc")
     if get("MJD-MID") is not None:
@@ -76,6 +86,10 @@ def exposure_midtime(meta) -> Time | None:
         return None
     exptime = float(get("EXPTIME") or 0.0)
     return start + 0.5 * exptime * u.s
+
+
+def _celestial(wcs) -> bool:
+    return wcs is not None and getattr(wcs, "has_celestial", False)
 
 
 class SegmentationDetector(Detector):
@@ -130,6 +144,15 @@ class SegmentationDetector(Detector):
         deblend: bool = True,
         contrast: float = 0.001,
     ):
+        try:
+            nsigma, fwhm, contrast = float(nsigma), float(fwhm), float(contrast)
+            npixels, box_size = int(npixels), int(box_size)
+        except (TypeError, ValueError):
+            raise InputError(
+                "segmentation detector parameters must be numbers: nsigma, fwhm, contrast "
+                f"(float), npixels, box_size (int); got nsigma={nsigma!r}, npixels={npixels!r}, "
+                f"fwhm={fwhm!r}, box_size={box_size!r}, contrast={contrast!r}"
+            ) from None
         if nsigma <= 0 or npixels < 1 or fwhm <= 0 or box_size < 4:
             raise InputError(
                 "segmentation detector needs nsigma > 0, npixels >= 1, fwhm > 0 and "
@@ -158,12 +181,32 @@ class SegmentationDetector(Detector):
             A sources table.
         """
         exposures = as_exposures(images)
+        no_sky = [k for k, img in enumerate(exposures) if not _celestial(img.wcs)]
+        no_time = [k for k, img in enumerate(exposures) if exposure_midtime(img.meta) is None]
+        columns = [
+            c
+            for c in _COLUMNS
+            if not (c in ("ra", "dec") and no_sky) and not (c == "obstime" and no_time)
+        ]
+        if no_sky:
+            warnings.warn(
+                f"exposure(s) {no_sky} have no celestial WCS: sources get pixel positions only "
+                "(no ra, dec); read images whose header has a sky WCS to get them",
+                AstroSSOWarning,
+                stacklevel=2,
+            )
+        if no_time:
+            warnings.warn(
+                f"exposure(s) {no_time} have no DATE-OBS/MJD-OBS/EXPSTART: sources get no obstime",
+                AstroSSOWarning,
+                stacklevel=2,
+            )
         tables = [self._detect_one(img, k) for k, img in enumerate(exposures)]
-        tables = [t for t in tables if len(t)]
+        tables = [t[columns] for t in tables if len(t)]
         out = (
             vstack(tables, metadata_conflicts="silent")
             if tables
-            else empty_table("sources", _COLUMNS)
+            else empty_table("sources", columns)
         )
         out["source_id"] = np.arange(len(out), dtype=np.int64)
         out.meta.clear()
@@ -223,13 +266,15 @@ class SegmentationDetector(Detector):
         t["exposure"] = np.full(n, k, dtype=np.int64)
         t["xcentroid"] = np.asarray(cat.x_centroid) * u.pix
         t["ycentroid"] = np.asarray(cat.y_centroid) * u.pix
-        if img.wcs is not None:
+        if _celestial(img.wcs):
             sky = img.wcs.pixel_to_world(cat.x_centroid, cat.y_centroid).icrs
             t["ra"] = sky.ra.to(u.deg)
             t["dec"] = sky.dec.to(u.deg)
         mid = exposure_midtime(img.meta)
         if mid is not None:
-            t["obstime"] = Time(np.full(n, mid.jd), format="jd", scale=mid.scale)
+            t["obstime"] = Time(
+                np.full(n, mid.jd1), np.full(n, mid.jd2), format="jd", scale=mid.scale
+            )
         flux = np.asarray(getattr(cat.segment_flux, "value", cat.segment_flux), dtype=float)
         ferr = np.asarray(getattr(cat.segment_flux_err, "value", cat.segment_flux_err), dtype=float)
         t["flux"] = flux

@@ -13,3 +13,15 @@ def test_interrupted_write_leaves_previous_file(tmp_path):
             raise RuntimeError("interrupted")
     assert QTable.read(path)["a"].tolist() == [1]
     assert [p.name for p in tmp_path.iterdir()] == ["t.ecsv"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = write_table(QTable({"a": [1]}), tmp_path / "t.ecsv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -11,6 +11,9 @@ from astro_sso.builtin.segmentation import exposure_midtime
 from astro_sso.exceptions import InputError
 from astro_sso.testing import synthetic_image
 
+# images without sky WCS or date warn (tested below); the other tests use such images on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::astro_sso.exceptions.AstroSSOWarning")
+
 
 def test_finds_sources_with_sky_positions_and_times():
     img = synthetic_image()
@@ -85,3 +88,26 @@ def test_real_gmos_cosmic_rays(realdata):
     assert all(m.any() for m in inside), "each recorded cosmic ray is detected"
     assert (inside[0] | inside[1]).all(), "nothing else is detected"
     assert (t["elongation"] > 3).all(), "cosmic rays are elongated"
+
+
+@pytest.mark.filterwarnings("error::astro_sso.exceptions.AstroSSOWarning")
+def test_missing_sky_wcs_or_date_warns_and_columns_stay_consistent():
+    from astropy.wcs import WCS
+
+    from astro_sso.exceptions import AstroSSOWarning
+
+    img = synthetic_image()
+    det = astro_sso.get_detector("segmentation")
+    linear = WCS(naxis=2)
+    linear.wcs.ctype = ["LINEAR", "LINEAR"]
+    with pytest.warns(AstroSSOWarning, match="no celestial WCS"):
+        found = det.detect(NDData(img.data, wcs=linear, meta=img.meta))
+    with pytest.warns(AstroSSOWarning, match="no celestial WCS"):
+        empty = det.detect(NDData(np.random.default_rng(0).normal(100, 5, (64, 64)), meta=img.meta))
+    assert len(found) == 2 and len(empty) == 0
+    assert found.colnames == empty.colnames and "ra" not in found.colnames
+    assert "obstime" in found.colnames
+    with pytest.raises(InputError, match="time keywords are not usable"):
+        det.detect(NDData(img.data, wcs=img.wcs, meta={"DATE-OBS": "2024-13-45"}))
+    with pytest.raises(InputError, match="must be numbers"):
+        astro_sso.get_detector("segmentation", npixels="five")

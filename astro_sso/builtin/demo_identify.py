@@ -35,7 +35,7 @@ def run_identify_step(ctx: DemoContext) -> DemoResult:
         longitude_spread=10.0,
     )
     ctx.progress("    simulating one night of detections from ZTF (I41)")
-    exposures, det = simulate_survey(
+    _, det = simulate_survey(
         orbits,
         night=night,
         observer="I41",
@@ -53,12 +53,7 @@ def run_identify_step(ctx: DemoContext) -> DemoResult:
         if name in matches.colnames:
             out[name] = matches[name]
     truth = np.asarray(out["true_designation"], dtype=str)
-    found = np.asarray(
-        out["designation"].filled("")
-        if hasattr(out["designation"], "filled")
-        else out["designation"],
-        dtype=str,
-    )
+    found = np.asarray(out["designation"], dtype=str)
     is_obj = truth != ""
     right = is_obj & (found == truth)
     false = ~is_obj & (found != "")
@@ -80,7 +75,7 @@ def run_identify_step(ctx: DemoContext) -> DemoResult:
     ctx.shared["survey_detections"] = out
     table_path = write_table(out, ctx.out / "identified_detections.ecsv")
     orbits_path = write_table(orbits, ctx.out / "synthetic_catalogue.ecsv")
-    fig_path = _plot(ctx, orbits, exposures, out, right, false)
+    fig_path = _plot(ctx, orbits, out, right, false)
     summary = (
         f"{right.sum()} of {is_obj.sum()} detections of catalogue objects identified "
         f"({100 * frac:.2f}%); {false.sum()} of {(~is_obj).sum()} unrelated sources matched."
@@ -90,7 +85,7 @@ def run_identify_step(ctx: DemoContext) -> DemoResult:
     )
 
 
-def _plot(ctx, orbits, exposures, det, right, false):
+def _plot(ctx, orbits, det, right, false):
     import matplotlib
 
     matplotlib.use("Agg")

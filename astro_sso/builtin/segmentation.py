@@ -125,9 +125,14 @@ class SegmentationDetector(Detector):
     >>> img = rng.normal(100.0, 5.0, (64, 64))
     >>> yy, xx = np.mgrid[:64, :64]
     >>> img += 400 * np.exp(-((xx - 20) ** 2 + (yy - 30) ** 2) / 4.0)
-    >>> src = astro_sso.get_detector("segmentation").detect(NDData(img))
-    >>> len(src), round(float(src["xcentroid"][0].value))
-    (1, 20)
+    >>> from astropy.wcs import WCS
+    >>> wcs = WCS(naxis=2)
+    >>> wcs.wcs.ctype, wcs.wcs.crval = ["RA---TAN", "DEC--TAN"], [150.0, 2.0]
+    >>> wcs.wcs.crpix, wcs.wcs.cdelt = [32.0, 32.0], [-1e-4, 1e-4]
+    >>> image = NDData(img, wcs=wcs, meta={"DATE-OBS": "2024-01-01T00:00:00", "EXPTIME": 30.0})
+    >>> src = astro_sso.get_detector("segmentation").detect(image)
+    >>> len(src), round(float(src["xcentroid"][0].value)), "ra" in src.colnames
+    (1, 20, True)
     """
 
     name = "segmentation"
@@ -174,12 +179,21 @@ class SegmentationDetector(Detector):
         images : `~astropy.nddata.NDData` or sequence of NDData
             Images; ``mask`` pixels and non-finite pixels are ignored, ``wcs``
             gives ``ra``/``dec``, the header gives ``obstime``.
+        **kwargs
+            None accepted (the settings are the constructor's); any raises an
+            `~astro_sso.exceptions.InputError`.
 
         Returns
         -------
         `~astropy.table.QTable`
             A sources table.
         """
+        if kwargs:
+            raise InputError(
+                f"the segmentation detector takes no per-call options, got {sorted(kwargs)}: "
+                "give its settings when creating it, e.g. "
+                "astro_sso.get_detector('segmentation', nsigma=5.0)"
+            )
         exposures = as_exposures(images)
         no_sky = [k for k, img in enumerate(exposures) if not _celestial(img.wcs)]
         no_time = [k for k, img in enumerate(exposures) if exposure_midtime(img.meta) is None]

@@ -10,18 +10,11 @@ Examples
 """
 
 from .associate import associate
+from .comets import read_comet_els
 from .known import SKYBOT_COLUMNS, SKYBOT_IGNORED, KnownObjects, from_skybot, posunc_from_U
-from .mpcorb import (
-    FLAG_KM_NEO,
-    FLAG_NEO,
-    FLAG_PHA,
-    MPCORB_FIELDS,
-    ORBIT_TYPES,
-    classify_orbits,
-    read_comet_els,
-    read_mpcorb,
-    write_mpcorb,
-)
+from .mpcorb import MPCORB_FIELDS, read_mpcorb
+from .mpcorb_writer import write_mpcorb
+from .orbit_classes import FLAG_KM_NEO, FLAG_NEO, FLAG_PHA, ORBIT_TYPES, classify_orbits
 from .packed import (
     calendar_to_jd,
     pack_designation,

@@ -32,10 +32,11 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable, Table
 
+from ..ephemeris.frames import angle_between, radec_to_unit
 from ..exceptions import AstroSSOWarning, InputError
 from ..provenance import stamp
 from ..tables import empty_table, validate_table
-from .known import _angle, _as_known, _observer_states
+from .known import _angle_rad, _as_known, _observer_states, _times_tdb_jd
 
 __all__ = ["associate"]
 
@@ -50,13 +51,6 @@ _OUT_COLUMNS = (
     "V",
     "n_candidates",
 )
-
-
-def _radec_to_unit(ra_deg, dec_deg):
-    ra = np.radians(ra_deg)
-    dec = np.radians(dec_deg)
-    cd = np.cos(dec)
-    return np.stack([cd * np.cos(ra), cd * np.sin(ra), np.sin(dec)], axis=1)
 
 
 def _empty_result(meta):
@@ -139,13 +133,8 @@ def associate(
         raise InputError(
             f"detections must be an astropy Table or QTable, got {type(detections).__name__}"
         )
-    try:
-        tol = u.Quantity(tolerance).to_value(u.rad)
-    except (u.UnitConversionError, TypeError):
-        raise InputError(
-            f"tolerance must be an angle (e.g. 2 * u.arcsec), got {tolerance!r}"
-        ) from None
-    if np.ndim(tol) != 0 or not 0 < tol < np.radians(10.0):
+    tol = _angle_rad(tolerance, "tolerance", "2 * u.arcsec")
+    if not 0 < tol < np.radians(10.0):
         raise InputError(f"tolerance must be one angle between 0 and 10 deg, got {tolerance}")
     cols = detections.colnames
     has_xyz = all(c in cols for c in ("obs_x", "obs_y", "obs_z"))
@@ -189,8 +178,7 @@ def associate(
             raise InputError(msg + "; remove them, or pass errors='skip' to leave them unmatched")
         warnings.warn(msg + ": left unmatched", AstroSSOWarning, stacklevel=2)
     good = np.flatnonzero(~bad)
-    t_all = det["obstime"].tdb
-    t = np.asarray(t_all.jd1, dtype=float) + np.asarray(t_all.jd2, dtype=float)
+    t = _times_tdb_jd(det["obstime"])
     if "observer" in cols:
         codes = np.asarray(np.ma.filled(np.ma.asarray(det["observer"]).astype(str), ""), dtype=str)
         if observer is not None:
@@ -213,7 +201,7 @@ def associate(
                 "nor obs_x/obs_y/obs_z"
             )
 
-    dirs = _radec_to_unit(ra[good], dec[good])
+    dirs = radec_to_unit(ra[good], dec[good])
     tg = t[good]
     obs_p, obs_v, earth_p = _observer_states(
         codes[good],
@@ -241,9 +229,9 @@ def associate(
         r0 = rows[first]
         n_exact = int(ukey.size)
         res = known._exact(objs[first], tg[r0], obs_p[r0], obs_v[r0])
-        pred = _radec_to_unit(res["ra"], res["dec"])
+        pred = radec_to_unit(res["ra"], res["dec"])
         inv = inv.ravel()
-        sep = _angle(pred[inv], dirs[rows])
+        sep = angle_between(pred[inv], dirs[rows])
         ok = sep <= tol
         rr, oo, ss, ii = rows[ok], objs[ok], sep[ok], inv[ok]
         order = np.lexsort((ss, rr))

@@ -53,7 +53,9 @@ object per node); a query then touches only the candidates (7 ms median for a
 
 from __future__ import annotations
 
+import dataclasses
 import time as _time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -64,16 +66,16 @@ from astropy.table import MaskedColumn, QTable, Table
 from astropy.time import Time
 from scipy.spatial import cKDTree
 
-from ..exceptions import InputError
-from .mpcorb import classify_orbits
+from ..ephemeris.constants import C_AU_PER_DAY, GM_SUN, J2000_JD
+from ..ephemeris.frames import angle_between, radec_to_unit
+from ..exceptions import AstroSSOWarning, InputError
+from .orbit_classes import classify_orbits
 
 __all__ = ["KnownObjects", "SKYBOT_COLUMNS", "SKYBOT_IGNORED", "from_skybot", "posunc_from_U"]
 
-_C = 299792.458 * 86400.0 / 149597870.7  # speed of light [AU/d]
-_GM_SUN = 0.01720209895**2
 # Bound on the geocentre's acceleration [AU/d^2]: the Sun at perihelion, the Moon
 # at its closest (356 400 km) and every planet at its closest, rounded up.
-_A_EARTH = _GM_SUN / 0.9832**2 + 1.0936e-11 / 0.002382**2 + 1e-7
+_A_EARTH = GM_SUN / 0.9832**2 + 1.0936e-11 / 0.002382**2 + 1e-7
 # Observer distances from the geocentre [AU] at which the slow-object bound is
 # tabulated: geocentre, ground, up to geostationary orbit, lunar distance, Sun-Earth L2.
 _RHO_LEVELS = np.array([0.0, 5e-5, 3e-4, 3e-3, 1.2e-2])
@@ -235,10 +237,15 @@ def from_skybot(table) -> QTable:
                 out[ours] = (q * u.Unit(unit)).to(units[ours])
                 continue
             except (ValueError, u.UnitConversionError, TypeError):
-                pass
+                warnings.warn(
+                    f"SkyBoT column for '{ours}' has unit {str(unit)!r}, which is not a unit of "
+                    f"{units[ours]}: its values are taken as {units[ours]} (SkyBoT's own unit); "
+                    "check the table if they look wrong",
+                    AstroSSOWarning,
+                    stacklevel=2,
+                )
         out[ours] = q * units[ours]
-    out = out[np.argsort(out["separation"].value, kind="stable")]
-    return out
+    return out[np.argsort(out["separation"].value, kind="stable")]
 
 
 @dataclass
@@ -279,16 +286,6 @@ class _Node:
         return int(sum(a.nbytes for a in arrays) + tree)
 
 
-def _unit(vec):
-    return vec / np.linalg.norm(vec, axis=-1, keepdims=True)
-
-
-def _angle(a, b):
-    """Angle [rad] between rows of a and b (any lengths), accurate at small angles."""
-    cr = np.cross(a, b)
-    return np.arctan2(np.linalg.norm(cr, axis=-1), np.einsum("...i,...i->...", a, b))
-
-
 def _chord(angle):
     """Chord length on the unit sphere for an angle [rad] (> 2 for angles >= pi)."""
     angle = np.asarray(angle, dtype=float)
@@ -299,21 +296,24 @@ def _theta(dt, rho, delta, vperp, vrad, speed, a_rel, vh):
     """Bound [rad] on the angle between the node direction and the topocentric,
     light-time corrected direction |dt| days later, seen from ``rho`` AU off the geocentre."""
     D = 0.5 * a_rel * dt * dt
-    tau = (delta + speed * dt + rho + D) / _C
+    tau = (delta + speed * dt + rho + D) / C_AU_PER_DAY
     extra = rho + D + (vh + 1e-5) * tau + 1e-9
     perp = vperp * dt + extra
     den = delta - (vrad * dt + extra)
     return np.where(den > 0, np.arctan2(perp, np.maximum(den, 1e-300)), np.pi)
 
 
-def _node_motion(node, idx=None):
-    """Speed, radial and transverse geocentric speed of (some) objects of a node."""
-    gv = node.v if idx is None else node.v[idx]
-    uu = node.u if idx is None else node.u[idx]
+def _motion(gv, uu):
+    """Speed, radial and transverse speed of velocities ``gv`` along unit vectors ``uu``."""
     speed = np.linalg.norm(gv, axis=1)
     vrad = np.abs(np.einsum("ij,ij->i", gv, uu))
     vperp = np.sqrt(np.maximum(speed**2 - vrad**2, 0.0))
     return speed, vrad, vperp
+
+
+def _node_motion(node, idx):
+    """Speed, radial and transverse geocentric speed of objects ``idx`` of a node."""
+    return _motion(node.v[idx], node.u[idx])
 
 
 def _fill_theta(node, levels):
@@ -339,57 +339,21 @@ def _fill_theta(node, levels):
             node.theta[m, li] = float(np.max(_theta(node.half * m / _N_DT, _RHO_LEVELS[li], *args)))
 
 
+def _angle_rad(value, name, example):
+    """A scalar angle (Quantity) in radians; an InputError naming ``name`` otherwise."""
+    try:
+        rad = u.Quantity(value).to_value(u.rad)
+    except (u.UnitConversionError, TypeError, ValueError):
+        raise InputError(f"{name} must be an angle (e.g. {example}), got {value!r}") from None
+    if np.ndim(rad) != 0:
+        raise InputError(f"{name} must be one angle (e.g. {example}), got {value!r}")
+    return float(rad)
+
+
 def _times_tdb_jd(times):
     t = times if isinstance(times, Time) else Time(times)
     t = t.tdb
     return np.atleast_1d(np.asarray(t.jd1, dtype=float) + np.asarray(t.jd2, dtype=float))
-
-
-def _hermite(t0, step, P, V, t):
-    """Cubic Hermite interpolation of positions P and velocities V on a uniform grid."""
-    x = (t - t0) / step
-    k = np.clip(np.floor(x).astype(np.int64), 0, P.shape[0] - 2)
-    s = (x - k)[:, None]
-    s2, s3 = s * s, s * s * s
-    p0, p1, v0, v1 = P[k], P[k + 1], V[k] * step, V[k + 1] * step
-    pos = (
-        (2 * s3 - 3 * s2 + 1) * p0
-        + (s3 - 2 * s2 + s) * v0
-        + (-2 * s3 + 3 * s2) * p1
-        + (s3 - s2) * v1
-    )
-    vel = (
-        (6 * s2 - 6 * s) * p0
-        + (3 * s2 - 4 * s + 1) * v0
-        + (-6 * s2 + 6 * s) * p1
-        + (3 * s2 - 2 * s) * v1
-    ) / step
-    return pos, vel
-
-
-# Ground sites and the geocentre move smoothly: with many distinct times their states
-# are interpolated (cubic Hermite, 15-min grid; error < 1 m) instead of computed per time.
-_INTERP_MIN_TIMES = 512
-_INTERP_STEP = 1.0 / 96.0
-
-
-def _one_observer(observer, tu, planets):
-    """Barycentric states of one observer at unique TDB JDs ``tu`` (sorted)."""
-    from ..ephemeris import observatory, observer_barycentric
-
-    kind = None
-    if isinstance(observer, str):
-        try:
-            kind = observatory(observer)["kind"]
-        except InputError:
-            kind = None
-    n_grid = int(np.ceil((tu[-1] - tu[0]) / _INTERP_STEP)) + 2 if tu.size else 0
-    if kind in ("ground", "geocentre") and tu.size >= _INTERP_MIN_TIMES and n_grid < tu.size:
-        grid = tu[0] + _INTERP_STEP * np.arange(n_grid)
-        P, V = observer_barycentric(observer, Time(grid, format="jd", scale="tdb"), planets=planets)
-        return _hermite(grid[0], _INTERP_STEP, np.asarray(P), np.asarray(V), tu)
-    P, V = observer_barycentric(observer, Time(tu, format="jd", scale="tdb"), planets=planets)
-    return np.asarray(P, dtype=float).reshape(-1, 3), np.asarray(V, dtype=float).reshape(-1, 3)
 
 
 def _observer_states(observers, t, planets, obs_xyz=None, obs_center=None):
@@ -397,59 +361,33 @@ def _observer_states(observers, t, planets, obs_xyz=None, obs_center=None):
 
     Parameters
     ----------
-    observers : array of str or EarthLocation, shape (K,) (or one for all rows)
+    observers : str, array of str (K,), or one EarthLocation
+        Observer code of each row (or one for all rows), or the site of all rows.
     t : ndarray (K,)
         TDB JD.
     obs_xyz : ndarray (K, 3), optional
-        ADES-style spacecraft positions [AU] (NaN rows use their code).
+        ADES-style spacecraft positions [AU] (NaN rows use their code; codes only).
     obs_center : array of str, optional
 
     Returns
     -------
     obs_p, obs_v, earth_p : ndarray (K, 3)
     """
-    from ..ephemeris import observers_barycentric
+    from astropy.coordinates import EarthLocation
 
-    K = t.size
-    obs_p = np.empty((K, 3))
-    obs_v = np.empty((K, 3))
-    own = np.zeros(K, dtype=bool)
-    if obs_xyz is not None:
-        xyz = np.asarray(obs_xyz, dtype=float).reshape(K, 3)
-        own = np.isfinite(xyz).all(axis=1)
-        if own.any():
-            sel = np.flatnonzero(own)
-            centers = (
-                None if obs_center is None else np.broadcast_to(np.asarray(obs_center), (K,))[sel]
-            )
-            p, v = observers_barycentric(
-                np.full(sel.size, "500"),
-                Time(t[sel], format="jd", scale="tdb"),
-                obs_xyz=xyz[sel],
-                obs_center=centers,
-                planets=planets,
-            )
-            obs_p[sel], obs_v[sel] = p, v
-    if isinstance(observers, str) or not hasattr(observers, "__len__") or np.ndim(observers) == 0:
-        keys = np.zeros(K, dtype=np.int64)
-        objs = [observers]
+    from ..ephemeris import observer_barycentric, observers_barycentric
+
+    times = Time(t, format="jd", scale="tdb")
+    if isinstance(observers, EarthLocation):
+        tu, inv = np.unique(t, return_inverse=True)
+        p, v = observer_barycentric(observers, Time(tu, format="jd", scale="tdb"), planets)
+        obs_p, obs_v = p[inv.ravel()], v[inv.ravel()]
     else:
-        arr = np.asarray(observers)
-        if arr.dtype.kind in "US":
-            objs, keys = np.unique(arr.astype(str), return_inverse=True)
-            objs = list(objs)
-        else:  # EarthLocations or mixed objects
-            objs = list(arr)
-            keys = np.arange(K)
-    rest = np.flatnonzero(~own)
-    for key in np.unique(keys[rest]) if rest.size else []:
-        sel = rest[keys[rest] == key]
-        tu, inv = np.unique(t[sel], return_inverse=True)
-        p, v = _one_observer(objs[int(key)], tu, planets)
-        obs_p[sel], obs_v[sel] = p[inv], v[inv]
-    tu, inv = np.unique(t, return_inverse=True)
-    ep, _ = _one_observer("500", tu, planets)
-    return obs_p, obs_v, ep[inv]
+        obs_p, obs_v = observers_barycentric(
+            observers, times, obs_xyz, obs_center, planets, interpolate=True
+        )
+    earth_p, _ = observers_barycentric("500", times, planets=planets, interpolate=True)
+    return obs_p, obs_v, earth_p
 
 
 class KnownObjects:
@@ -511,6 +449,7 @@ class KnownObjects:
         max_nodes=32,
     ):
         from ..ephemeris import METHODS, prepare_orbits
+        from ..ephemeris.kepler import conic_constants
 
         if method not in METHODS:
             raise InputError(f"method={method!r} is unknown: use one of {', '.join(METHODS)}")
@@ -524,29 +463,25 @@ class KnownObjects:
         if int(max_nodes) < 1:
             raise InputError(f"max_nodes must be >= 1, got {max_nodes}")
         t0 = _time.perf_counter()
-        self.prepared = prepare_orbits(orbits)
         self.method = method
         self.planets = (
             planets if planets is not None else ("de440" if method == "accurate" else "builtin")
         )
+        self.prepared = prepare_orbits(orbits, planets=self.planets)
+        # the same orbits without their table: what the exact stage subsets per query
+        self._orbits = dataclasses.replace(self.prepared, table=None)
         self.observer = observer
         self.grid_step = float(step)
         self.fast_fraction = float(fast_fraction)
         self.max_nodes = int(max_nodes)
-        self._t_ref = 2451545.0
+        self._t_ref = J2000_JD
         self._nodes: OrderedDict[int, _Node] = OrderedDict()
         st = self.prepared.state
         n = len(self.prepared)
-        r = np.linalg.norm(st[:, :3], axis=1)
-        v2 = np.einsum("ij,ij->i", st[:, 3:], st[:, 3:])
-        hvec = np.cross(st[:, :3], st[:, 3:])
-        p = np.einsum("ij,ij->i", hvec, hvec) / _GM_SUN
-        alpha = 2.0 / r - v2 / _GM_SUN
-        ecc = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
-        q = p / (1.0 + ecc)
+        _, _, _, ecc, q = conic_constants(st[:, :3], st[:, 3:], GM_SUN)
         self._q = q
         # the heliocentric speed is largest at perihelion
-        self._vmax = np.sqrt(_GM_SUN * (1.0 + ecc) / q) * (1 + 1e-9)
+        self._vmax = np.sqrt(GM_SUN * (1.0 + ecc) / q) * (1 + 1e-9)
         table = self.prepared.table
         cols = table.colnames if table is not None else []
         self.designation = np.asarray(self.prepared.designation, dtype=str)
@@ -657,16 +592,9 @@ class KnownObjects:
 
     def _helio(self, times):
         """Heliocentric positions and velocities of all objects at node times: (N, T, 3)."""
-        prep = self.prepared
-        if self.method == "twobody":
-            from ..ephemeris import propagate_twobody
-
-            return propagate_twobody(prep.state, prep.epoch, times)
         from ..ephemeris import heliocentric_states
 
-        return heliocentric_states(
-            prep, np.asarray(times, dtype=float), self.method, self.planets, False
-        )
+        return heliocentric_states(self._orbits, times, self.method, self.planets)
 
     def _build_nodes(self, ks):
         from ..ephemeris.planets import GM, body_posvel
@@ -702,7 +630,7 @@ class KnownObjects:
                 # planetary encounters change the orbit: margin of 0.01 AU/d (17 km/s)
                 vmax = np.maximum(self._vmax, speed_h) * 1.05 + 0.01
                 rmin = np.maximum(r - vmax * h, 1e-4)
-            a_obj = _GM_SUN / rmin**2
+            a_obj = GM_SUN / rmin**2
             if self.method != "twobody":
                 for body in _PLANETS:
                     bp, bv = body_posvel(body, times[j], source=self.planets)
@@ -719,9 +647,7 @@ class KnownObjects:
                 a_obj = a_obj * (1 + 1e-6) + 1e-12
             a_rel = a_obj + _A_EARTH
             vh = np.minimum(vmax, speed_h + a_obj * h)
-            speed = np.linalg.norm(gv, axis=1)
-            vrad = np.abs(np.einsum("ij,ij->i", gv, uvec))
-            vperp = np.sqrt(np.maximum(speed**2 - vrad**2, 0.0))
+            speed, vrad, vperp = _motion(gv, uvec)
             th_h = _theta(h, _RHO_LEVELS[1], delta, vperp, vrad, speed, a_rel, vh)
             if n and self.fast_fraction > 0:
                 cap = float(np.quantile(th_h, 1.0 - self.fast_fraction))
@@ -827,7 +753,7 @@ class KnownObjects:
             dtt = dt[sl]
             X = node.u[o] * node.delta[o][:, None] + node.v[o] * dtt[:, None] - rho[sl]
             dist = np.linalg.norm(X, axis=1)
-            tau = dist / _C
+            tau = dist / C_AU_PER_DAY
             vhv = node.v[o] + node.vE
             Xlt = X - vhv * tau[:, None]
             a_rel = node.a_rel[o].astype(float)
@@ -835,36 +761,31 @@ class KnownObjects:
             vh = node.vh[o].astype(float)
             adt = np.abs(dtt)
             err = (
-                0.5 * a_rel * adt * adt * (1 + vh / _C)
+                0.5 * a_rel * adt * adt * (1 + vh / C_AU_PER_DAY)
                 + a_obj * adt * tau
                 + 0.5 * a_obj * tau * tau
-                + (vh * vh / _C + 1e-5) * tau
+                + (vh * vh / C_AU_PER_DAY + 1e-5) * tau
                 + 1e-9
             )
             lx = np.linalg.norm(Xlt, axis=1)
             bound = np.where(
                 err < lx, np.arcsin(np.minimum(err / np.maximum(lx, 1e-300), 1.0)), np.pi
             )
-            keep[sl] = _angle(Xlt, d[sl]) <= tol[sl] + bound + 1e-9
+            keep[sl] = angle_between(Xlt, d[sl]) <= tol[sl] + bound + 1e-9
         return keep
 
     def _exact(self, objs, t, obs_p, obs_v):
         """Stage 3: astrometric positions of objects ``objs`` at times ``t`` (pairs)."""
-        from ..ephemeris import PreparedOrbits, astrometric
+        from ..ephemeris import astrometric
 
-        prep = self.prepared
-        sub = PreparedOrbits(
-            designation=prep.designation[objs],
-            epoch=prep.epoch[objs],
-            state=prep.state[objs],
-            H=prep.H[objs],
-            G=prep.G[objs],
-            number=prep.number[objs],
-            nongrav=None if prep.nongrav is None else prep.nongrav[objs],
-            table=None,
-        )
         return astrometric(
-            sub, t, obs_p, obs_v, method=self.method, pairwise=True, planets=self.planets
+            self._orbits.subset(objs),
+            t,
+            obs_p,
+            obs_v,
+            method=self.method,
+            pairwise=True,
+            planets=self.planets,
         )
 
     def cone_search(self, center, radius, epoch, observer=None) -> QTable:
@@ -915,14 +836,7 @@ class KnownObjects:
         """
         if not isinstance(center, SkyCoord) or not center.isscalar:
             raise InputError(f"center must be a scalar SkyCoord, got {type(center).__name__}")
-        try:
-            rad = u.Quantity(radius).to_value(u.rad)
-        except (u.UnitConversionError, TypeError):
-            raise InputError(
-                f"radius must be an angle (e.g. 10 * u.arcmin), got {radius!r}"
-            ) from None
-        if not np.isscalar(rad) and np.ndim(rad) != 0:
-            raise InputError("radius must be a scalar angle")
+        rad = _angle_rad(radius, "radius", "10 * u.arcmin")
         if not 0 <= rad <= np.pi:
             raise InputError(f"radius must be between 0 and 180 deg, got {radius}")
         if not isinstance(epoch, Time) or not epoch.isscalar:
@@ -930,17 +844,7 @@ class KnownObjects:
         observer = self.observer if observer is None else observer
         t = _times_tdb_jd(epoch)
         c = center.icrs
-        d = _unit(
-            np.array(
-                [
-                    [
-                        np.cos(c.dec.rad) * np.cos(c.ra.rad),
-                        np.cos(c.dec.rad) * np.sin(c.ra.rad),
-                        np.sin(c.dec.rad),
-                    ]
-                ]
-            )
-        )
+        d = radec_to_unit([c.ra.deg], [c.dec.deg])
         obs_p, obs_v, earth_p = _observer_states(observer, t, self.planets)
         rows, objs = self._candidates(d, t, obs_p - earth_p, np.array([rad]))
         n_cand = int(objs.size)
@@ -951,11 +855,7 @@ class KnownObjects:
                 np.repeat(obs_p, objs.size, 0),
                 np.repeat(obs_v, objs.size, 0),
             )
-            ra, dec = np.radians(res["ra"]), np.radians(res["dec"])
-            pred = np.stack(
-                [np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=1
-            )
-            sep = _angle(pred, np.repeat(d, objs.size, 0))
+            sep = angle_between(radec_to_unit(res["ra"], res["dec"]), d)
             inside = sep <= rad
             objs = objs[inside]
             res = {k: v[inside] for k, v in res.items()}
@@ -1038,7 +938,7 @@ class KnownObjects:
             if len(self)
             else np.zeros(0)
         )
-        inside = np.flatnonzero(sep <= u.Quantity(radius).to_value(u.rad))
+        inside = np.flatnonzero(sep <= _angle_rad(radius, "radius", "10 * u.arcmin"))
         inside = inside[np.argsort(sep[inside], kind="stable")]
         out = QTable()
         out["designation"] = self.designation[inside] if inside.size else np.zeros(0, dtype="U1")

@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 from astropy.time import Time
@@ -79,12 +80,6 @@ def _as_byte_matrix(values, width):
     mat = arr.view(np.uint8).reshape(-1, width).copy()
     mat[mat == 0] = 32
     return mat
-
-
-def _scalar_or_array(values, out, scalar):
-    if scalar:
-        return out[0].item() if isinstance(out, np.ndarray) else out[0]
-    return out.reshape(np.shape(values))
 
 
 def _numbers_from_matrix(m):
@@ -425,6 +420,21 @@ def _days_in_month(year, month):
     nxt_y = np.where(month == 12, year + 1, year)
     nxt_m = np.where(month == 12, 1, month + 1)
     return calendar_to_jd(nxt_y, nxt_m, 1) - calendar_to_jd(year, month, 1)
+
+
+def _tt_to_tdb(jd1_tt, jd2_tt=0.0):
+    """TDB `~astropy.time.Time` of TT Julian dates (the MPC's dates are TT).
+
+    astropy's conversion (ERFA ``dtdb`` at the geocentre) wants an approximate
+    UT only for its topocentric terms, which are zero at the geocentre; its
+    "dubious year" warning for dates outside the leap-second table is
+    therefore irrelevant here and silenced.
+    """
+    from erfa import ErfaWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ErfaWarning)
+        return Time(jd1_tt, jd2_tt, format="jd", scale="tt").tdb
 
 
 def unpack_epoch(packed):

@@ -23,6 +23,7 @@ __all__ = [
     "DAY_S",
     "EARTH_EQUATORIAL_RADIUS_KM",
     "GAUSS_K",
+    "GAUSS_K_DEG",
     "GM_SUN",
     "J2000_JD",
     "OBLIQUITY_J2000_ARCSEC",
@@ -32,6 +33,10 @@ __all__ = [
 
 #: Gaussian gravitational constant k [AU^(3/2) / d].
 GAUSS_K = 0.01720209895
+
+#: The same constant in degrees per day: the mean motion [deg/d] of an orbit with a = 1 AU
+#: (n = GAUSS_K_DEG / a^1.5 for the MPC's heliocentric elements).
+GAUSS_K_DEG = float(np.rad2deg(GAUSS_K))
 
 #: Heliocentric gravitational parameter GM_sun = k^2 [AU^3 / d^2].
 GM_SUN = GAUSS_K**2

@@ -48,7 +48,7 @@ from astro_sso.ephemeris.constants import (
     RAD_PER_DAY_TO_ARCSEC_PER_HOUR,
 )
 from astro_sso.ephemeris.elements import cometary_to_state, elements_to_state
-from astro_sso.ephemeris.frames import ecliptic_to_icrs
+from astro_sso.ephemeris.frames import angle_between, ecliptic_to_icrs
 from astro_sso.ephemeris.kepler import kepler_step, propagate_twobody
 from astro_sso.exceptions import AstroSSOWarning, InputError
 from astro_sso.provenance import stamp
@@ -58,6 +58,7 @@ __all__ = [
     "PreparedOrbits",
     "astrometric",
     "ephemeris",
+    "heliocentric_states",
     "hg_magnitude",
     "prepare_orbits",
 ]
@@ -138,7 +139,7 @@ class PreparedOrbits:
         >>> p.subset([1]).designation.tolist()
         ['b']
         """
-        idx = np.arange(len(self))[index]
+        idx = index if isinstance(index, slice) else np.asarray(index)
         return PreparedOrbits(
             designation=self.designation[idx],
             epoch=self.epoch[idx],
@@ -155,7 +156,7 @@ def _row_label(desig, k):
     return f"orbit {str(desig[k])!r} row {k}"
 
 
-def _column(table, name, unit, desig, required=True):
+def _column(table, name, unit, required=True):
     """Column ``name`` as a float array in ``unit`` (plain numbers are taken as ``unit``)."""
     import astropy.units as u
 
@@ -168,10 +169,7 @@ def _column(table, name, unit, desig, required=True):
     if isinstance(col, u.Quantity) or getattr(col, "unit", None) not in (None, ""):
         q = u.Quantity(col)
         try:
-            if unit is u.dimensionless_unscaled:
-                values = q.to_value(u.dimensionless_unscaled)
-            else:
-                values = q.to_value(unit)
+            values = q.to_value(unit)
         except u.UnitConversionError as err:
             raise InputError(
                 f"orbit column {name!r} has unit {q.unit}, which cannot be converted to {unit}: "
@@ -360,9 +358,9 @@ def prepare_orbits(orbits, planets="builtin"):
         state = np.zeros((0, 6))
         epoch_jd = np.zeros(0)
     elif kind == "keplerian":
-        a = _column(table, "a", u.AU, desig)
-        e = _column(table, "e", u.dimensionless_unscaled, desig)
-        i, node, w, M = (_column(table, c, deg, desig) for c in ("i", "node", "argperi", "M"))
+        a = _column(table, "a", u.AU)
+        e = _column(table, "e", u.dimensionless_unscaled)
+        i, node, w, M = (_column(table, c, deg) for c in ("i", "node", "argperi", "M"))
         _check_finite_rows((a, e, i, node, w, M), _KEPLER_COLS, desig)
         epoch = _time_column(table, "epoch", desig)
         _validate_angles(i, desig)
@@ -386,9 +384,9 @@ def prepare_orbits(orbits, planets="builtin"):
         state = elements_to_state(a, e, i, node, w, M, frame="icrs")
         epoch_jd = np.asarray(epoch.jd1 + epoch.jd2, dtype=float).reshape(-1)
     elif kind == "cometary":
-        q = _column(table, "q", u.AU, desig)
-        e = _column(table, "e", u.dimensionless_unscaled, desig)
-        i, node, w = (_column(table, c, deg, desig) for c in ("i", "node", "argperi"))
+        q = _column(table, "q", u.AU)
+        e = _column(table, "e", u.dimensionless_unscaled)
+        i, node, w = (_column(table, c, deg) for c in ("i", "node", "argperi"))
         _check_finite_rows((q, e, i, node, w), _COMETARY_COLS[:5], desig)
         tp = _time_column(table, "tp", desig)
         epoch = _time_column(table, "epoch", desig) if "epoch" in cols else tp
@@ -408,8 +406,8 @@ def prepare_orbits(orbits, planets="builtin"):
                 "Cartesian orbit states need table.meta['frame'] = 'ecliptic' (ecliptic J2000 "
                 f"axes) or 'icrs' (ICRF equatorial axes); got {table.meta.get('frame')!r}"
             )
-        pos = [_column(table, c, u.AU, desig) for c in ("x", "y", "z")]
-        vel = [_column(table, c, u.AU / u.day, desig) for c in ("vx", "vy", "vz")]
+        pos = [_column(table, c, u.AU) for c in ("x", "y", "z")]
+        vel = [_column(table, c, u.AU / u.day) for c in ("vx", "vy", "vz")]
         _check_finite_rows(pos + vel, _CART_COLS, desig)
         epoch = _time_column(table, "epoch", desig)
         state = np.stack(pos + vel, axis=1)
@@ -431,10 +429,10 @@ def prepare_orbits(orbits, planets="builtin"):
         for k in np.flatnonzero(r <= 0):
             raise InputError(f"{_row_label(desig, k)}: the position is at the Sun's centre")
 
-    H = _column(table, "H", u.mag, desig, required=False) if "H" in cols else None
+    H = _column(table, "H", u.mag, required=False)
     if H is None:
         H = np.full(n, np.nan)
-    G = _column(table, "G", u.dimensionless_unscaled, desig, required=False)
+    G = _column(table, "G", u.dimensionless_unscaled, required=False)
     if G is None:
         G = np.where(np.isfinite(H), 0.15, np.nan)
     else:
@@ -447,7 +445,7 @@ def prepare_orbits(orbits, planets="builtin"):
     if any(c in cols for c in ("A1", "A2", "A3")):
         comps = []
         for c in ("A1", "A2", "A3"):
-            v = _column(table, c, u.AU / u.day**2, desig, required=False)
+            v = _column(table, c, u.AU / u.day**2, required=False)
             comps.append(np.zeros(n) if v is None else np.nan_to_num(v))
         nongrav = np.stack(comps, axis=1)
     return PreparedOrbits(
@@ -604,10 +602,13 @@ def _check_accurate_available():
 
 
 def _sun(jd, planets):
+    """Barycentric state of the Sun at TDB JDs, (K, 3) each; every distinct date once."""
     from astro_sso.ephemeris.planets import body_posvel
 
-    p, v = body_posvel("sun", np.asarray(jd, dtype=float), source=planets)
-    return np.atleast_2d(p), np.atleast_2d(v)
+    tu, inv = np.unique(np.atleast_1d(np.asarray(jd, dtype=float)), return_inverse=True)
+    p, v = body_posvel("sun", tu, source=planets)
+    inv = inv.ravel()
+    return p[inv], v[inv]
 
 
 def heliocentric_states(
@@ -758,7 +759,7 @@ def astrometric(
     if method == "accurate":
         _check_accurate_available()
     planets = _default_planets(method, planets)
-    prepared = prepare_orbits(prepared)
+    prepared = prepare_orbits(prepared, planets=planets)
     t = np.atleast_1d(np.asarray(t_tdb_jd, dtype=float)).reshape(-1)
     N = len(prepared)
     if pairwise and t.size != N:
@@ -780,19 +781,16 @@ def astrometric(
         empty = np.zeros(shape)
         return {k: empty.copy() for k in _OUT_KEYS}
 
-    # Sun at the (unique) observation times.
-    tu, tinv = np.unique(t, return_inverse=True)
-    sp_u, sv_u = _sun(tu, planets)
+    sun_p, sun_v = _sun(t, planets)
     hp, hv = heliocentric_states(prepared, t, method, planets, pairwise)
     if pairwise:
-        sun_p, sun_v = sp_u[tinv], sv_u[tinv]
         op, ov = obs_p, obs_v
         H, G = prepared.H, prepared.G
     else:
         hp = hp.reshape(-1, 3)
         hv = hv.reshape(-1, 3)
-        idx = np.tile(tinv, N)
-        sun_p, sun_v = sp_u[idx], sv_u[idx]
+        sun_p = np.tile(sun_p, (N, 1))
+        sun_v = np.tile(sun_v, (N, 1))
         op = np.tile(obs_p, (N, 1))
         ov = np.tile(obs_v, (N, 1))
         H = np.repeat(prepared.H, T)
@@ -826,16 +824,9 @@ def _observe(hp, hv, sun_p, sun_v, op, ov, H, G):
     dec_rate = (-sd * ca * vrel[:, 0] - sd * sa * vrel[:, 1] + cd * vrel[:, 2]) / delta
     r = np.sqrt(np.einsum("ij,ij->i", rp, rp))
     # Phase: angle at the object between the Sun and the observer.
-    to_sun = -rp
-    to_obs = -rho
-    phase = np.arctan2(
-        np.linalg.norm(np.cross(to_sun, to_obs), axis=1), np.einsum("ij,ij->i", to_sun, to_obs)
-    )
+    phase = angle_between(rp, rho)
     # Elongation: angle at the observer between the Sun and the object.
-    obs_sun = sun_p - op
-    elong = np.arctan2(
-        np.linalg.norm(np.cross(obs_sun, rho), axis=1), np.einsum("ij,ij->i", obs_sun, rho)
-    )
+    elong = angle_between(sun_p - op, rho)
     phase_deg = np.rad2deg(phase)
     V = hg_magnitude(H, G, r, delta, phase_deg)
     return {
@@ -969,6 +960,15 @@ def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
         light_time="down-leg, converged to < 1e-12 d; astrometric ICRF (no aberration, "
         "no light deflection)",
     )
-    if np.any(~np.isfinite(out["ra"])):
-        warnings.warn("some ephemeris rows are not finite", AstroSSOWarning, stacklevel=2)
+    bad = ~np.isfinite(out["ra"].reshape(-1))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        warnings.warn(
+            f"{int(bad.sum())} of {bad.size} ephemeris rows are not finite (first: orbit "
+            f"{table['designation'][k]!r} at {table['obstime'][k].isot}): the propagation of "
+            "those orbits failed; check their elements and epochs (prepare_orbits validates "
+            "them) or try another method",
+            AstroSSOWarning,
+            stacklevel=2,
+        )
     return table

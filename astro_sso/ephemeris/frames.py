@@ -23,6 +23,7 @@ from astro_sso.ephemeris.constants import OBLIQUITY_J2000_RAD
 __all__ = [
     "ECLIPTIC_TO_ICRS",
     "ICRS_TO_ECLIPTIC",
+    "angle_between",
     "ecliptic_to_icrs",
     "icrs_to_ecliptic",
     "radec_to_unit",
@@ -147,3 +148,31 @@ def radec_to_unit(ra, dec):
     dec = np.deg2rad(np.asarray(dec, dtype=float))
     cd = np.cos(dec)
     return np.stack(np.broadcast_arrays(cd * np.cos(ra), cd * np.sin(ra), np.sin(dec)), axis=-1)
+
+
+def angle_between(a, b):
+    """Angle [rad] between vectors, row by row, accurate at small and large angles.
+
+    ``atan2(|a x b|, a . b)``: unlike ``arccos`` of the normalized dot
+    product it keeps full precision near 0 and pi.
+
+    Parameters
+    ----------
+    a, b : array-like, shape (..., 3)
+        Vectors of any lengths (broadcast together).
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Angles in [0, pi].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astro_sso.ephemeris.frames import angle_between
+    >>> float(np.rad2deg(angle_between([1.0, 0.0, 0.0], [0.0, 2.0, 0.0])))
+    90.0
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.einsum("...i,...i->...", a, b))

@@ -115,12 +115,13 @@ def iers_guard(what="ground-observer positions"):
     degraded = []
     for w in caught:
         text = str(w.message)
-        if issubclass(w.category, IERSDegradedWarning):
-            degraded.append(text)  # an inner guard already folded its warnings
-        elif issubclass(w.category, ErfaWarning) and "dubious year" in text:
-            degraded.append(text)
-        elif issubclass(w.category, AstropyWarning) and (
-            "IERS" in text or "polar motion" in text or "UT1" in text
+        if (
+            issubclass(w.category, IERSDegradedWarning)  # an inner guard already folded them
+            or (issubclass(w.category, ErfaWarning) and "dubious year" in text)
+            or (
+                issubclass(w.category, AstropyWarning)
+                and ("IERS" in text or "polar motion" in text or "UT1" in text)
+            )
         ):
             degraded.append(text)
         else:

@@ -42,6 +42,7 @@ import numpy as np
 from astro_sso.ephemeris.constants import GM_SUN
 
 __all__ = [
+    "conic_constants",
     "kepler_step",
     "propagate_twobody",
     "solve_barker",
@@ -77,6 +78,43 @@ def _run_blocks(func, starts, n_threads):
     with ThreadPoolExecutor(max_workers=min(n_threads, len(starts))) as pool:
         for _ in pool.map(func, starts):
             pass
+
+
+def conic_constants(pos, vel, mu=GM_SUN):
+    """Shape constants of the two-body conics through states (rows).
+
+    Parameters
+    ----------
+    pos, vel : array-like, shape (N, 3)
+        Positions [AU] and velocities [AU/d] relative to the attracting body.
+    mu : float, optional
+        Gravitational parameter [AU^3/d^2]; default GM_sun = k^2.
+
+    Returns
+    -------
+    r, alpha, p, e, q : ndarray, shape (N,)
+        Distance [AU], ``alpha = 2/r - v^2/mu = 1/a`` [1/AU] (> 0 elliptic,
+        0 parabolic, < 0 hyperbolic), semi-latus rectum ``p = h^2/mu`` [AU],
+        eccentricity and perihelion distance ``q = p/(1 + e)`` [AU].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astro_sso.ephemeris.kepler import conic_constants
+    >>> v = 0.01720209895 * np.sqrt(1.5)  # perihelion speed at 1 AU for e = 0.5
+    >>> r, alpha, p, e, q = conic_constants([[1.0, 0.0, 0.0]], [[0.0, v, 0.0]])
+    >>> [round(float(x[0]), 12) for x in (alpha, e, q)]
+    [0.5, 0.5, 1.0]
+    """
+    pos = np.asarray(pos, dtype=float)
+    vel = np.asarray(vel, dtype=float)
+    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    alpha = 2.0 / r - v2 / mu
+    hvec = np.cross(pos, vel)
+    p = np.einsum("ij,ij->i", hvec, hvec) / mu
+    e = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
+    return r, alpha, p, e, p / (1.0 + e)
 
 
 # --------------------------------------------------------------------------- solvers
@@ -351,10 +389,10 @@ def _kepler_step_flat(r0v, v0v, dt, mu, tol, maxiter):
     v0v = np.where(back[:, None], -v0v, v0v)
     dt = np.abs(dt)
     sqmu = np.sqrt(mu)
-    r0 = np.sqrt(np.einsum("ij,ij->i", r0v, r0v))
-    v2 = np.einsum("ij,ij->i", v0v, v0v)
+    # Perihelion distance q = p / (1 + e) bounds the radius from below, so the
+    # universal anomaly is at most sqrt(mu) dt / q.
+    r0, alpha, p, _, q = conic_constants(r0v, v0v, mu)
     rv = np.einsum("ij,ij->i", r0v, v0v)
-    alpha = 2.0 / r0 - v2 / mu
     # Elliptic: remove whole periods (the state repeats exactly).
     ell = alpha > 0.0
     if ell.any():
@@ -363,12 +401,6 @@ def _kepler_step_flat(r0v, v0v, dt, mu, tol, maxiter):
         dt[ell] = dt_e - period * np.floor(dt_e / period)
     sigma = rv / sqmu
     beta = 1.0 - alpha * r0
-    # Perihelion distance q = p / (1 + e) bounds the radius from below, so the
-    # universal anomaly is at most sqrt(mu) dt / q.
-    hvec = np.cross(r0v, v0v)
-    p = np.einsum("ij,ij->i", hvec, hvec) / mu
-    ecc = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
-    q = p / (1.0 + ecc)
     q = np.where(q > 0.0, q, r0)  # rectilinear orbits: no useful bound, use r0
     lo = np.zeros_like(dt)
     hi = sqmu * dt / np.minimum(q, r0)
@@ -636,12 +668,7 @@ def propagate_twobody(
 
     r0v = state[:, :3]
     v0v = state[:, 3:]
-    r0 = np.sqrt(np.einsum("ij,ij->i", r0v, r0v))
-    v2 = np.einsum("ij,ij->i", v0v, v0v)
-    alpha = 2.0 / r0 - v2 / mu
-    hvec = np.cross(r0v, v0v)
-    p = np.einsum("ij,ij->i", hvec, hvec) / mu
-    ecc = np.sqrt(np.maximum(1.0 - p * alpha, 0.0))
+    _, alpha, _, ecc, _ = conic_constants(r0v, v0v, mu)
     fast = (alpha > 0.0) & (ecc < FAST_PATH_MAX_E)
     n_thr = _threads(n_threads)
 

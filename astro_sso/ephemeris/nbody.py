@@ -101,6 +101,7 @@ import numpy as np
 import rebound
 
 from astro_sso.ephemeris.constants import C_AU_PER_DAY
+from astro_sso.ephemeris.kepler import conic_constants
 from astro_sso.ephemeris.planets import (
     GM,
     _FastBodies,
@@ -156,11 +157,11 @@ _HERMITE_Q = (
     / 6.0
 )
 _NEO_Q = 1.3  # AU: objects with smaller perihelion distances are batched apart
-_FD_STEP = 0.02
+_FD_STEP = 0.02  # days, central difference for the jerk of the GR / non-gravitational terms
 # Dense output: at most this heliocentric angle [rad] per interpolated step for every object.
 # IAS15's own steps stay below it for main-belt orbits (interpolation error measured < 15 m
 # for lone objects, < 1 m in batches); 0.1 would give < 0.2 m at twice the cost.
-_DENSE_TURN = 0.25  # days, central difference for the jerk of the GR / non-gravitational terms
+_DENSE_TURN = 0.25
 
 
 def nongrav_g(r, model="water"):
@@ -230,6 +231,16 @@ def _nongrav_acc(rh, vh, A, model):
     return nongrav_g(r, model) * (A[0] * rhat + A[1] * that + A[2] * nhat)
 
 
+def _nongrav_rows(nongrav):
+    """Rows with a non-zero A1, A2, A3 and their A as (3, n), or (None, None)."""
+    if nongrav is None:
+        return None, None
+    nz = np.flatnonzero(np.any(nongrav != 0.0, axis=1))
+    if nz.size == 0:
+        return None, None
+    return nz, nongrav[nz].T.copy()
+
+
 def _gr_acc(rh, vh, gm):
     """Sun's 1PN acceleration (3, n) of test particles at heliocentric rh, vh (3, n)."""
     r2 = np.einsum("kn,kn->n", rh, rh)
@@ -255,12 +266,7 @@ class _EphemerisForces:
         self.gr = gr
         self.model = model
         self.error = None
-        self.ng_index = None
-        if nongrav is not None:
-            nz = np.flatnonzero(np.any(nongrav != 0.0, axis=1))
-            if nz.size:
-                self.ng_index = nz
-                self.ng_A = nongrav[nz].T.copy()
+        self.ng_index, self.ng_A = _nongrav_rows(nongrav)
         self.has_extra = gr or self.ng_index is not None
 
     def _extra(self, rh, vh):
@@ -328,12 +334,8 @@ class _NbodyExtras:
         self.model = model
         self.gm_sun = gm_sun
         self.error = None
-        self.index = None
-        if nongrav is not None:
-            nz = np.flatnonzero(np.any(nongrav != 0.0, axis=1))
-            if nz.size:
-                self.index = first + nz
-                self.A = nongrav[nz].T.copy()
+        rows, self.A = _nongrav_rows(nongrav)
+        self.index = None if rows is None else first + rows
 
     def __call__(self, simp):
         try:
@@ -375,17 +377,6 @@ def _check_finite(arr, name, what):
             f"{name} row {row}: {what} is not finite ({arr[row]}): remove the object or fix "
             "its orbit before integrating"
         )
-
-
-def _perihelion(rel, gm):
-    """Perihelion distance of heliocentric states (n, 6), any conic."""
-    r = rel[:, :3]
-    v = rel[:, 3:]
-    h = np.cross(r, v)
-    rn = np.linalg.norm(r, axis=1)
-    e = np.cross(v, h) / gm - r / rn[:, None]
-    en = np.linalg.norm(e, axis=1)
-    return np.einsum("ij,ij->i", h, h) / (gm * (1.0 + en))
 
 
 def _new_sim(epsilon):
@@ -665,7 +656,7 @@ def integrate(
         # Near-Earth-like orbits (q < 1.3 AU) need many more steps than the others:
         # integrate them apart, then batch each group in order of perihelion distance.
         sun_p, sun_v = _FastBodies(("sun",), planets, jd0, jd0).posvel(jd0, 0.0)
-        q = _perihelion(x0[rows] - np.r_[sun_p[0], sun_v[0]], GM["sun"])
+        q = conic_constants(x0[rows, :3] - sun_p[0], x0[rows, 3:] - sun_v[0], GM["sun"])[4]
         order = np.argsort(q, kind="stable")
         rows, q = rows[order], q[order]
         cut = int(np.searchsorted(q, _NEO_Q))
@@ -686,15 +677,15 @@ def integrate(
             window = (jd0 + min(0.0, uniq_t.min()), jd0 + max(0.0, uniq_t.max()))
             for part in batches:
                 ng = None if nongrav is None else nongrav[part]
-                common = dict(
-                    source=planets,
-                    bodies=bodies,
-                    gms=gms,
-                    gr=gr,
-                    nongrav=ng,
-                    model=nongrav_model,
-                    epsilon=epsilon,
-                )
+                common = {
+                    "source": planets,
+                    "bodies": bodies,
+                    "gms": gms,
+                    "gr": gr,
+                    "nongrav": ng,
+                    "model": nongrav_model,
+                    "epsilon": epsilon,
+                }
                 if method == "ephemeris":
                     res = _run_ephemeris(
                         x0[part], jd0, uniq_t, sign, window=window, dense=dense, **common

@@ -64,6 +64,7 @@ import warnings
 
 import numpy as np
 
+from astro_sso.ephemeris.constants import AU_KM, DAY_S, J2000_JD
 from astro_sso.exceptions import AstroSSOWarning, EphemerisRangeError, InputError
 
 __all__ = [
@@ -74,9 +75,6 @@ __all__ = [
     "body_posvel",
     "ephemeris_range",
 ]
-
-#: Kilometres per astronomical unit (IAU 2012 B2, the DE440 value).
-AU_KM = 149597870.7
 
 _EMRAT = 81.3005682214972154
 _GMB = 0.899701139294734660e-09
@@ -285,8 +283,6 @@ def _spk_posvel(body, jd1, jd2, source):
 
 
 def _builtin_posvel(body, jd1, jd2):
-    import erfa
-
     jd = jd1 + jd2
     lo, hi = _BUILTIN_RANGE
     if jd.min() < lo or jd.max() > hi:
@@ -302,20 +298,35 @@ def _builtin_posvel(body, jd1, jd2):
             AstroSSOWarning,
             stacklevel=3,
         )
+    (pv,) = _erfa_pv((body,), jd1, jd2)
+    return np.array(pv["p"], dtype=float), np.array(pv["v"], dtype=float)
+
+
+def _erfa_pv(bodies, jd1, jd2):
+    """ERFA position-velocity records of bodies at two-part TDB dates (no checks).
+
+    ``epv00`` gives the Earth (barycentric) and the Sun (barycentric minus
+    heliocentric Earth); ``plan94`` planets are heliocentric, added to the Sun;
+    ``moon98`` is geocentric, added to the Earth.
+    """
+    import erfa
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", erfa.ErfaWarning)
         pvh, pvb = erfa.epv00(jd1, jd2)
-        if body == "earth":
-            pv = pvb
-        elif body == "moon":
-            pv = erfa.pvppv(erfa.moon98(jd1, jd2), pvb)
-        else:
-            sun = erfa.pvmpv(pvb, pvh)
-            if body == "sun":
+        sun = erfa.pvmpv(pvb, pvh)
+        out = []
+        for body in bodies:
+            if body == "earth":
+                pv = pvb
+            elif body == "sun":
                 pv = sun
+            elif body == "moon":
+                pv = erfa.pvppv(erfa.moon98(jd1, jd2), pvb)
             else:
                 pv = erfa.pvppv(erfa.plan94(jd1, jd2, _PLAN94[body]), sun)
-    return np.array(pv["p"], dtype=float), np.array(pv["v"], dtype=float)
+            out.append(pv)
+    return out
 
 
 class _FastBodies:
@@ -386,8 +397,8 @@ class _FastBodies:
         self._end = np.array([seg.end_second for seg in segments], dtype=float)
         self._multi = len(targets) < len(segments)
         # Copy the records covering the window into one flat array.
-        t_lo = (lo - 2451545.0) * 86400.0
-        t_hi = (hi - 2451545.0) * 86400.0
+        t_lo = (lo - J2000_JD) * DAY_S
+        t_hi = (hi - J2000_JD) * DAY_S
         ncoef = max(seg._data[2].shape[0] for seg in segments)
         blocks, offsets, first, inits, intlens = [], [], [], [], []
         total = 0
@@ -420,9 +431,11 @@ class _FastBodies:
         if hit is not None:
             return hit
         if self.builtin:
-            pos, vel = _builtin_many(self.bodies, jd0, dt)
+            pvs = _erfa_pv(self.bodies, jd0, dt)
+            pos = np.array([pv["p"] for pv in pvs], dtype=float)
+            vel = np.array([pv["v"] for pv in pvs], dtype=float)
         else:
-            tsec = (jd0 - 2451545.0) * 86400.0 + dt * 86400.0
+            tsec = (jd0 - J2000_JD) * DAY_S + dt * DAY_S
             x = (tsec - self._init) / self._intlen
             idx = np.clip(np.floor(x).astype(int), self._i0, self._i1)
             s = 2.0 * (x - idx) - 1.0
@@ -440,7 +453,7 @@ class _FastBodies:
                 D[k] = 2.0 * T[k - 1] + 2.0 * s * D[k - 1] - D[k - 2]
             c = self._coef[self._offset + idx]  # (nseg, ncoef, 3)
             seg_pos = np.einsum("ks,skc->sc", T, c)
-            seg_vel = np.einsum("ks,skc->sc", D, c) * (2.0 * 86400.0 / self._intlen)[:, None]
+            seg_vel = np.einsum("ks,skc->sc", D, c) * (2.0 * DAY_S / self._intlen)[:, None]
             if self._multi:
                 # Several segments per link: use those covering t (averaging at a shared edge).
                 ok = ((tsec >= self._start) & (tsec <= self._end)).astype(float)
@@ -460,30 +473,6 @@ class _FastBodies:
             self._cache.clear()
         self._cache[key] = (pos, vel)
         return pos, vel
-
-
-def _builtin_many(bodies, jd1, jd2):
-    """ERFA positions/velocities of several bodies at one two-part date (no checks)."""
-    import erfa
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", erfa.ErfaWarning)
-        pvh, pvb = erfa.epv00(jd1, jd2)
-        sun = erfa.pvmpv(pvb, pvh)
-        out = []
-        for body in bodies:
-            if body == "earth":
-                pv = pvb
-            elif body == "sun":
-                pv = sun
-            elif body == "moon":
-                pv = erfa.pvppv(erfa.moon98(jd1, jd2), pvb)
-            else:
-                pv = erfa.pvppv(erfa.plan94(jd1, jd2, _PLAN94[body]), sun)
-            out.append(pv)
-    pos = np.array([pv["p"] for pv in out], dtype=float)
-    vel = np.array([pv["v"] for pv in out], dtype=float)
-    return pos, vel
 
 
 def available_bodies(source="builtin"):

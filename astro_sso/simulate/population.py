@@ -159,7 +159,7 @@ def synthetic_orbits(
     t["node"] = node * u.deg
     t["argperi"] = argperi * u.deg
     t["M"] = M * u.deg
-    t["epoch"] = Time(np.full(n, epoch.jd), format="jd", scale="tdb")
+    t["epoch"] = Time(np.full(n, epoch.jd1), np.full(n, epoch.jd2), format="jd", scale="tdb")
     t["H"] = H * u.mag
     t["G"] = np.full(n, 0.15)
     t.meta["description"] = f"synthetic orbits (seed {seed})"

@@ -144,7 +144,7 @@ def simulate_survey(
     kk = np.tile(np.arange(n_t), len(orbits))
     pos = SkyCoord(eph["ra"], eph["dec"])
     sep = pos.separation(centers[field[kk]])
-    V = np.asarray(eph["V"].to_value(u.mag) if hasattr(eph["V"], "unit") else eph["V"], dtype=float)
+    V = eph["V"].to_value(u.mag)
     seen = (sep < fov_radius) & (V < limiting_mag)
     sel = np.flatnonzero(seen)
     sig = astrometric_noise.to_value(u.deg)
@@ -169,8 +169,7 @@ def simulate_survey(
     det = QTable()
     det["ra"] = np.concatenate([np.mod(ra, 360.0), upos.ra.deg]) * u.deg
     det["dec"] = np.concatenate([dec, upos.dec.deg]) * u.deg
-    jd = np.concatenate([obstime.jd[expo_of], obstime.jd[expo_u]])
-    det["obstime"] = Time(jd, format="jd", scale=obstime.scale)
+    det["obstime"] = obstime[np.concatenate([expo_of, expo_u])]
     det["mag"] = np.concatenate([mag, umag + rng.normal(0, 1.0857 / usnr)]) * u.mag
     det["mag_err"] = np.concatenate([mag_err, 1.0857 / usnr]) * u.mag
     det["band"] = np.full(len(det), band)

@@ -304,6 +304,32 @@ def test_skybot_answer_needs_every_column():
         from_skybot(_without_posunc())
 
 
+def test_skybot_column_with_a_foreign_unit_warns():
+    from astropy.table import Column, Table
+
+    from astro_sso.exceptions import AstroSSOWarning
+
+    sk = Table(
+        {
+            "Num": ["433"],
+            "Name": ["Eros"],
+            "_RAJ2000": [10.0],
+            "_DECJ2000": [5.0],
+            "Class": ["NEA>Amor"],
+            "Mv": [12.0],
+            "ErrPos": [0.01],
+            "d": Column([3.0], unit="s"),
+            "dRAcosDec": [10.0],
+            "dDEC": [-2.0],
+            "Dgeo": [0.5],
+            "Dhelio": [1.4],
+        }
+    )
+    with pytest.warns(AstroSSOWarning, match="'separation' has unit 's'"):
+        t = from_skybot(sk)
+    assert t["separation"][0] == 3.0 * u.arcsec
+
+
 def _without_posunc():
     t = QTable()
     for ours, alt in SKYBOT_COLUMNS.items():

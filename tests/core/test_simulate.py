@@ -48,8 +48,9 @@ def test_survey_detections_follow_the_ephemeris():
     night = Time("2024-01-15T06:00:00", scale="utc")
     opp = opposition_point(night).barycentrictrueecliptic
     orb = synthetic_orbits(400, seed=5, near_longitude=float(opp.lon.deg), longitude_spread=8)
-    expo, det = simulate_survey(orb, night=night, n_fields=2, n_visits=2, n_unrelated=7,
-                                limiting_mag=21.0, seed=5)
+    expo, det = simulate_survey(
+        orb, night=night, n_fields=2, n_visits=2, n_unrelated=7, limiting_mag=21.0, seed=5
+    )
     assert len(expo) == 4 and det["det_id"].tolist() == list(range(len(det)))
     assert (det["true_designation"] == "").sum() == 4 * 7
     real = det[det["true_designation"] != ""]

@@ -203,6 +203,26 @@ def test_mixed_observers_grouped():
     np.testing.assert_allclose(p[0], sp[0] + [1.0, 0.0, 0.0], atol=1e-15)
 
 
+def test_interpolated_ground_states_agree_with_exact():
+    # 600 distinct times per code over 3 days: a 15-minute grid (290 nodes) is cheaper
+    rng = np.random.default_rng(7)
+    t = Time(2460310.5 + np.sort(rng.uniform(0.0, 3.0, 1200)), format="jd", scale="tdb")
+    codes = np.where(np.arange(1200) % 2 == 0, "I41", "500")
+    exact_p, exact_v = observers_barycentric(codes, t)
+    interp_p, interp_v = observers_barycentric(codes, t, interpolate=True)
+    assert not np.array_equal(interp_p, exact_p)  # the grid was used
+    assert np.abs(interp_p - exact_p).max() * AU_KM < 1e-3  # below 1 m
+    assert np.abs(interp_v - exact_v).max() * AU_KM / 86400.0 < 1e-5  # below 1 cm/s
+    # few times, or a spacecraft code: every time is computed
+    few_p, _ = observers_barycentric(codes[:50], t[:50], interpolate=True)
+    np.testing.assert_array_equal(few_p, exact_p[:50])
+
+
+def test_one_code_for_no_rows():
+    pos, vel = observers_barycentric("500", Time([], format="jd", scale="tdb"))
+    assert pos.shape == (0, 3) and vel.shape == (0, 3)
+
+
 def test_iers_out_of_range_warns_once():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

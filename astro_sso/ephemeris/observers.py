@@ -587,7 +587,7 @@ def observer_geocentric(observer, times):
     return p.xyz.to_value(u.AU).T.reshape(-1, 3), v.xyz.to_value(u.AU / u.day).T.reshape(-1, 3)
 
 
-def observer_barycentric(observer, times, planets="builtin"):
+def observer_barycentric(observer, times, planets=None):
     """Barycentric ICRS position and velocity of an observer.
 
     Parameters
@@ -600,7 +600,7 @@ def observer_barycentric(observer, times, planets="builtin"):
         Observation times (any scale; scalar or 1-d).
     planets : str, optional
         Source of the Earth's state for :func:`~astro_sso.ephemeris.planets.body_posvel`
-        (``"builtin"`` or ``"de440"`` or a kernel path).
+        (``"builtin"`` or ``"de440"`` or a kernel path; default the best installed).
 
     Returns
     -------
@@ -655,7 +655,7 @@ def observers_barycentric(
     times,
     obs_xyz=None,
     obs_center=None,
-    planets="builtin",
+    planets=None,
     obs_vxyz=None,
     *,
     interpolate=False,
@@ -679,7 +679,7 @@ def observers_barycentric(
     obs_center : array-like of str, shape (K,) or str, optional
         NAIF ids of the origins of ``obs_xyz`` (default ``"399"``).
     planets : str, optional
-        Planetary ephemeris source.
+        Planetary ephemeris source (default the best installed).
     obs_vxyz : array-like, shape (K, 3), optional
         Spacecraft velocities [AU/d].
     interpolate : bool, optional

@@ -316,7 +316,8 @@ def test_nongrav_transverse_and_methods_agree():
     eph = integrate(x0, JD0, t, nongrav=ng)[:, 0]
     drift_km = np.linalg.norm(eph[:, :3] - base[:, :3], axis=1) * AU_KM
     assert drift_km[0] > 100.0
-    assert drift_km[1] == 0.0
+    # unaffected: only the shared adaptive steps of the batch differ (DE440: ~1e-8 km)
+    assert drift_km[1] < 1e-6
     # The same displacement with the planets integrated (their own drift cancels).
     nb_base = integrate(x0, JD0, t, method="nbody")[:, 0]
     nb = integrate(x0, JD0, t, nongrav=ng, method="nbody")[:, 0]
@@ -339,7 +340,7 @@ def test_nongrav_g_values():
 def test_out_of_range_times():
     x0 = _circular(2.5)
     with pytest.raises(EphemerisRangeError, match="covers JD 2086302.5 to 2816787.5"):
-        integrate(x0, JD0, [JD0 + 10.0, 2000000.5])
+        integrate(x0, JD0, [JD0 + 10.0, 2000000.5], planets="builtin")
 
 
 def test_out_of_range_de440():

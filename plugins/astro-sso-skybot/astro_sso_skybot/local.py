@@ -23,7 +23,6 @@ from .output import POINT_COLUMNS, Rows
 from .trails import d_oc, time_grid, to_radec, trail_centres, unit_vectors
 
 __all__ = [
-    "as_tdb",
     "match_points_local",
     "match_trails_local",
     "observer_columns",
@@ -55,44 +54,12 @@ def match_points_local(det, known, tolerance, *, observer=None):
     from astro_sso.catalog import associate
 
     det = det.copy(copy_data=False)
-    det["obstime"] = as_tdb(det["obstime"])
     res = associate(det, known, tolerance=tolerance, observer=observer)
     res["direction"] = np.zeros(len(res), dtype=np.int64)
     out = res[list(POINT_COLUMNS)]
     prov = dict(res.meta.get("provenance", {}))
     out.meta.clear()
     return out, prov
-
-
-def as_tdb(times):
-    """The same times in the TDB scale, converting each distinct time once.
-
-    Detections come in exposures: many rows share a time. The UTC -> TDB
-    conversion (`erfa.dtdb`, several microseconds per element) is done for the
-    distinct times only, and each row keeps its own two-part Julian date plus
-    its group's TDB - UTC offset (exact: rows whose times agree to the
-    resolution of the grouping have the same offset to far below a nanosecond).
-
-    Examples
-    --------
-    >>> from astropy.time import Time
-    >>> from astro_sso_skybot.local import as_tdb
-    >>> t = Time(["2024-01-15T06:00:00", "2024-01-15T06:00:00", "2024-01-15T07:00:00"])
-    >>> bool(abs(as_tdb(t) - t.tdb).max().to_value("ns") < 1)
-    True
-    """
-    from astropy.time import Time
-
-    if times.scale == "tdb" or times.size == 0:
-        return times
-    key = np.asarray(times.jd1, dtype=float) + np.asarray(times.jd2, dtype=float)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    if first.size > 0.5 * key.size:
-        return times.tdb
-    rep = times[first]
-    tdb = rep.tdb
-    offset = (tdb.jd1 - rep.jd1) + (tdb.jd2 - rep.jd2)
-    return Time(times.jd1, times.jd2 + offset[inv.ravel()], format="jd", scale="tdb")
 
 
 def observer_columns(table, observer=None):

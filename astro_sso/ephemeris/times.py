@@ -12,7 +12,7 @@ def as_tdb(times: Time) -> Time:
     """The same times in the TDB scale, converting each distinct time once.
 
     Detections come in exposures: many rows share a time. The UTC -> TDB
-    conversion (`erfa.dtdb`, several microseconds per element) is done for the
+    conversion (``erfa.dtdb``, several microseconds per element) is done for the
     distinct times only, and each row keeps its own two-part Julian date plus
     its group's TDB - UTC offset (rows with equal times have equal offsets).
 

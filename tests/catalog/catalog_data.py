@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from astro_sso.testing import realdata_path
+
 # Lines of MPCORB.DAT as published by the Minor Planet Center (the 2024 edition line of
 # (1) Ceres, epoch K2555 = 2025-05-05; and the first lines of an edition of mid-2010,
 # epoch K107N = 2010-07-23), as reproduced in the test suites of open-source projects.
@@ -44,7 +46,9 @@ MPCORB_HEADER = (
     "           a        Reference #Obs #Opp    Arc    rms  Perts   Computer\n" + "-" * 202 + "\n"
 )
 
-REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
+#: The shared real-data folder (found by astro_sso.testing.realdata_path); a path that does
+#: not exist when it is absent, so the tests that need it skip with their reason.
+REALDATA = realdata_path() or Path("shared") / "realdata"
 
 
 def horizons_file(name):

@@ -268,9 +268,13 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
     commands = plugin_commands(pm)
     for verb, help_text in PLUGIN_VERBS.items():
         vp = sub.add_parser(verb, help=help_text)
-        vsub = vp.add_subparsers(dest="method", metavar="METHOD")
         methods = [c for c in commands if c.verb == verb]
         vp.set_defaults(func=_no_method(verb, [c.name for c in methods]))
+        if not methods:  # say so in one line whatever method is asked for
+            vp.add_argument("method", nargs="?", help="no installed plugin provides one")
+            vp.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            continue
+        vsub = vp.add_subparsers(dest="method", metavar="METHOD")
         for cmd in methods:
             mp = vsub.add_parser(cmd.name, help=cmd.help)
             cmd.add_arguments(mp)
@@ -291,6 +295,9 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
 def _no_method(verb, names):
     def run(args):
         avail = ", ".join(names) or "none (install a plugin that provides one)"
+        asked = getattr(args, "method", None)
+        if asked:
+            raise InputError(f"no method '{asked}' to {verb}; methods: {avail}")
         raise InputError(f"say which method to {verb}: `astro-sso {verb} METHOD`; methods: {avail}")
 
     return run

@@ -41,6 +41,8 @@ def test_debug_shows_the_exception(tmp_path):
 def test_plugin_verb_without_method_lists_methods(capsys):
     assert main(["train"]) == 1
     assert "methods:" in capsys.readouterr().err
+    assert main(["simulate", "no-such-method", "--n", "3"]) == 1
+    assert "no method 'no-such-method' to simulate" in capsys.readouterr().err
 
 
 def test_detect_writes_sources(tmp_path, capsys):

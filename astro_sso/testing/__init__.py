@@ -43,6 +43,8 @@ __all__ = [
     "default_inputs",
     "synthetic_image",
     "realdata_path",
+    "astroquery_test_file",
+    "recorded_horizons",
 ]
 
 
@@ -79,6 +81,78 @@ def realdata_path():
             if cand.is_dir():
                 return cand
     return None
+
+
+def astroquery_test_file(package: str, name: str):
+    """Path of a real service answer recorded in astroquery's test data.
+
+    astroquery's wheel ships real answers of the services it wraps (JPL
+    Horizons, SkyBoT...) in ``<package>/tests/data``: offline tests replay them.
+
+    Parameters
+    ----------
+    package : str
+        e.g. ``"astroquery.jplhorizons"`` or ``"astroquery.imcce"``.
+    name : str
+        File name, e.g. ``"ceres_ephemerides_range.txt"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        When the package or the file is not installed (tests turn it into a skip).
+
+    Examples
+    --------
+    >>> from astro_sso.testing import astroquery_test_file
+    >>> astroquery_test_file("astroquery.imcce", "skybot_query.vot").suffix
+    '.vot'
+    """
+    from importlib import resources
+    from pathlib import Path
+
+    try:
+        path = Path(str(resources.files(package) / "tests" / "data" / name))
+    except ModuleNotFoundError:
+        raise FileNotFoundError(f"{package} is not installed") from None
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"astroquery's recorded answer {package}/tests/data/{name} is absent"
+        )
+    return path
+
+
+def recorded_horizons(name: str):
+    """Header and rows of a recorded JPL Horizons CSV answer (astroquery's test data).
+
+    Parameters
+    ----------
+    name : str
+        File in ``astroquery/jplhorizons/tests/data``, e.g.
+        ``"ceres_ephemerides_range.txt"``.
+
+    Returns
+    -------
+    header : list of str
+        Column names (the line two above ``$$SOE``).
+    rows : list of list of str
+        The fields of each line between ``$$SOE`` and ``$$EOE``, stripped.
+
+    Examples
+    --------
+    >>> from astro_sso.testing import recorded_horizons
+    >>> header, rows = recorded_horizons("ceres_elements_range.txt")
+    >>> "EC" in header and len(rows) > 1
+    True
+    """
+    lines = astroquery_test_file("astroquery.jplhorizons", name).read_text().splitlines()
+    start, stop = lines.index("$$SOE"), lines.index("$$EOE")
+    header = [h.strip() for h in lines[start - 2].split(",")]
+    rows = [[c.strip() for c in line.split(",")] for line in lines[start + 1 : stop]]
+    return header, rows
 
 
 def synthetic_image(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from astro_sso.testing import realdata_path
+from astro_sso.testing import realdata_path, recorded_horizons
 
 # Lines of MPCORB.DAT as published by the Minor Planet Center (the 2024 edition line of
 # (1) Ceres, epoch K2555 = 2025-05-05; and the first lines of an edition of mid-2010,
@@ -51,34 +50,12 @@ MPCORB_HEADER = (
 REALDATA = realdata_path() or Path("shared") / "realdata"
 
 
-def horizons_file(name):
-    """Path of a JPL Horizons answer shipped in astroquery's test data."""
-    try:
-        base = importlib.resources.files("astroquery.jplhorizons.tests") / "data" / name
-    except ModuleNotFoundError:  # pragma: no cover - astroquery without its tests
-        pytest.skip("astroquery's JPL Horizons test data are not installed")
-    path = Path(str(base))
-    if not path.exists():  # pragma: no cover
-        pytest.skip(f"astroquery test file {name} is not installed")
-    return path
-
-
 def horizons_rows(name):
-    """Rows between $$SOE and $$EOE of a Horizons CSV answer, split on commas."""
-    rows = []
-    inside = False
-    header = None
-    lines = horizons_file(name).read_text().splitlines()
-    for k, line in enumerate(lines):
-        if line.startswith("$$SOE"):
-            inside = True
-            header = [h.strip() for h in lines[k - 2].split(",")]
-            continue
-        if line.startswith("$$EOE"):
-            break
-        if inside:
-            rows.append([c.strip() for c in line.split(",")])
-    return header, rows
+    """Header and rows of a recorded Horizons CSV answer, or skip the test."""
+    try:
+        return recorded_horizons(name)
+    except FileNotFoundError as exc:
+        pytest.skip(f"astroquery's JPL Horizons test data are not installed ({exc})")
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,32 +6,17 @@ Horizons API output for Ceres, 2022-06-10 to 2022-07-10 every 10 days
 table) and a single epoch 2000-01-01.
 """
 
-from importlib import resources
-
 import pytest
 
-
-def _horizons_dir():
-    try:
-        root = resources.files("astroquery.jplhorizons") / "tests" / "data"
-    except ModuleNotFoundError:
-        return None
-    if not (root / "ceres_ephemerides_range.txt").is_file():
-        return None
-    return root
+from astro_sso.testing import recorded_horizons
 
 
 def read_horizons(name):
     """Header names and rows (lists of stripped strings) of a Horizons CSV block."""
-    root = _horizons_dir()
-    if root is None:
-        pytest.skip("astroquery's JPL Horizons test data (ceres_*.txt) are not installed")
-    lines = (root / name).read_text().splitlines()
-    start = lines.index("$$SOE")
-    stop = lines.index("$$EOE")
-    header = [h.strip() for h in lines[start - 2].split(",")]
-    rows = [[c.strip() for c in line.split(",")] for line in lines[start + 1 : stop]]
-    return header, rows
+    try:
+        return recorded_horizons(name)
+    except FileNotFoundError as exc:
+        pytest.skip(f"astroquery's JPL Horizons test data are not installed ({exc})")
 
 
 @pytest.fixture

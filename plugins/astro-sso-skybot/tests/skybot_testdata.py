@@ -18,7 +18,6 @@ answer written here by hand is synthetic, and its name starts with
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from astropy import units as u
 from astropy.table import QTable
 from astropy.time import Time
 
-from astro_sso.testing import realdata_path
+from astro_sso.testing import astroquery_test_file, realdata_path, recorded_horizons
 
 #: Real data shared by the project (see its README); absent for installed packages.
 REALDATA = realdata_path()
@@ -42,12 +41,9 @@ SKYBOT_RADIUS = 720.0 * u.arcsec
 def astroquery_data(package: str, name: str) -> Path:
     """Path of a file of astroquery's test data, or skip the test with the reason."""
     try:
-        path = Path(str(resources.files(package) / "tests" / "data" / name))
-    except ModuleNotFoundError:
-        pytest.skip(f"{package} is not installed")
-    if not path.is_file():
-        pytest.skip(f"astroquery's recorded answer {package}/tests/data/{name} is not installed")
-    return path
+        return astroquery_test_file(package, name)
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
 
 
 def recorded_skybot() -> bytes:
@@ -86,12 +82,8 @@ def skybot_replay(content, calls=None, status=200):
 
 def read_horizons_block(name):
     """Header names and rows (lists of stripped strings) of a recorded Horizons CSV block."""
-    lines = astroquery_data("astroquery.jplhorizons", name).read_text().splitlines()
-    start = lines.index("$$SOE")
-    stop = lines.index("$$EOE")
-    header = [h.strip() for h in lines[start - 2].split(",")]
-    rows = [[c.strip() for c in line.split(",")] for line in lines[start + 1 : stop]]
-    return header, rows
+    astroquery_data("astroquery.jplhorizons", name)  # skip with the reason when absent
+    return recorded_horizons(name)
 
 
 def horizons_replay(name, calls=None):

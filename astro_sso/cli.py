@@ -274,6 +274,7 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
             vp.add_argument("method", nargs="?", help="no installed plugin provides one")
             vp.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
             continue
+        vp.error = _verb_error(verb, [c.name for c in methods])
         vsub = vp.add_subparsers(dest="method", metavar="METHOD")
         for cmd in methods:
             mp = vsub.add_parser(cmd.name, help=cmd.help)
@@ -290,6 +291,20 @@ def build_parser(pm=None) -> argparse.ArgumentParser:
                 f"{sorted(PLUGIN_VERBS)} or None for a top-level command"
             )
     return parser
+
+
+def _verb_error(verb, names):
+    # argparse reports an unknown method as a usage error: make it the one-line kind
+    def error(message):
+        import re
+
+        m = re.search(r"invalid choice: '([^']*)'", message)
+        avail = ", ".join(names) or "none (install a plugin that provides one)"
+        if m:
+            raise InputError(f"no method '{m.group(1)}' to {verb}; methods: {avail}")
+        raise InputError(f"astro-sso {verb}: {message}")
+
+    return error
 
 
 def _no_method(verb, names):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from astro_sso import hookimpl
 
-__all__ = ["astro_sso_commands", "astro_sso_demo_steps"]
+__all__ = ["astro_sso_commands", "astro_sso_demo_steps", "astro_sso_detectors"]
 
 
 @hookimpl
@@ -45,3 +45,11 @@ def astro_sso_demo_steps():
             order=150,
         )
     ]
+
+
+@hookimpl
+def astro_sso_detectors():
+    """Add the ``euclid-cutouts`` detector (sources of the dithers -> cutouts)."""
+    from .cutouts import EuclidCutoutDetector
+
+    return [EuclidCutoutDetector]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from astropy import units as u
-from astropy.time import Time
 
 from ..base import DemoContext, DemoResult
 from ..io import atomic_path, write_table
@@ -21,30 +20,13 @@ __all__ = ["run_identify_step"]
 def run_identify_step(ctx: DemoContext) -> DemoResult:
     """Run the identification demo step (see the module docstring)."""
     from ..catalog import KnownObjects, associate
-    from ..simulate import opposition_point, simulate_survey, synthetic_orbits
+    from ..simulate import demo_survey, opposition_catalogue
 
     n_obj = 600 if ctx.quick else 3000
-    night = Time("2024-01-15T06:00:00", scale="utc")
-    opp = opposition_point(night).barycentrictrueecliptic
     ctx.progress(f"    synthetic catalogue: {n_obj} asteroids around opposition")
-    orbits = synthetic_orbits(
-        n_obj,
-        seed=ctx.seed,
-        epoch=Time("2024-01-01", scale="tdb"),
-        near_longitude=float(opp.lon.deg),
-        longitude_spread=10.0,
-    )
+    orbits = opposition_catalogue(n_obj, seed=ctx.seed)
     ctx.progress("    simulating one night of detections from ZTF (I41)")
-    _, det = simulate_survey(
-        orbits,
-        night=night,
-        observer="I41",
-        n_fields=2 if ctx.quick else 6,
-        n_visits=3,
-        limiting_mag=21.0,
-        n_unrelated=20 if ctx.quick else 40,
-        seed=ctx.seed,
-    )
+    _, det = demo_survey(orbits, seed=ctx.seed, quick=ctx.quick)
     known = KnownObjects(orbits)
     ctx.progress(f"    associating {len(det)} detections with {len(orbits)} known orbits")
     matches = associate(det, known, tolerance=2 * u.arcsec)

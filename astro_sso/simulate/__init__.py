@@ -6,7 +6,14 @@ detections from a ground site) lives here, on top of the ephemeris engine.
 """
 
 from .population import DEFAULT_MIX, mean_anomaly_for_longitude, synthetic_orbits
-from .survey import opposition_point, simulate_survey, survey_fields
+from .survey import (
+    DEMO_NIGHT,
+    demo_survey,
+    opposition_catalogue,
+    opposition_point,
+    simulate_survey,
+    survey_fields,
+)
 
 __all__ = [
     "DEFAULT_MIX",
@@ -15,4 +22,7 @@ __all__ = [
     "opposition_point",
     "survey_fields",
     "simulate_survey",
+    "DEMO_NIGHT",
+    "opposition_catalogue",
+    "demo_survey",
 ]

@@ -19,7 +19,14 @@ from astropy.time import Time
 
 from ..exceptions import InputError
 
-__all__ = ["opposition_point", "survey_fields", "simulate_survey"]
+__all__ = [
+    "opposition_point",
+    "survey_fields",
+    "simulate_survey",
+    "DEMO_NIGHT",
+    "opposition_catalogue",
+    "demo_survey",
+]
 
 
 def opposition_point(time: Time) -> SkyCoord:
@@ -185,3 +192,66 @@ def simulate_survey(
         f"V < {limiting_mag}, noise {astrometric_noise}, seed {seed}"
     )
     return exposures, det
+
+
+#: The night of the demo's simulated survey.
+DEMO_NIGHT = Time("2024-01-15T06:00:00", scale="utc")
+
+
+def opposition_catalogue(n: int, *, seed: int = 0, night: Time | None = None) -> QTable:
+    """A synthetic catalogue placed around opposition at ``night``, where a survey looks.
+
+    Parameters
+    ----------
+    n : int
+        Number of objects.
+    seed : int
+        Random seed.
+    night : `~astropy.time.Time`, optional
+        Default `DEMO_NIGHT`; the orbits' epoch is the first day of that year (TDB).
+
+    Examples
+    --------
+    >>> from astro_sso.simulate import opposition_catalogue
+    >>> len(opposition_catalogue(20, seed=1))
+    20
+    """
+    from .population import synthetic_orbits
+
+    night = DEMO_NIGHT if night is None else night
+    opp = opposition_point(night).barycentrictrueecliptic
+    return synthetic_orbits(
+        n,
+        seed=seed,
+        epoch=Time(f"{night.utc.datetime.year}-01-01", scale="tdb"),
+        near_longitude=float(opp.lon.deg),
+        longitude_spread=10.0,
+    )
+
+
+def demo_survey(orbits: QTable, *, seed: int = 0, quick: bool = False, n_unrelated=None):
+    """The demo's night of ZTF (I41) detections of ``orbits``: `simulate_survey` with its settings.
+
+    Six fields (two when ``quick``) near opposition on `DEMO_NIGHT`, three visits each,
+    V < 21, 0.3" noise, and ``n_unrelated`` unrelated sources per exposure (40, or 20 when
+    ``quick``).
+
+    Examples
+    --------
+    >>> from astro_sso.simulate import demo_survey, opposition_catalogue
+    >>> expo, det = demo_survey(opposition_catalogue(50), quick=True, n_unrelated=0)
+    >>> len(expo)
+    6
+    """
+    if n_unrelated is None:
+        n_unrelated = 20 if quick else 40
+    return simulate_survey(
+        orbits,
+        night=DEMO_NIGHT,
+        observer="I41",
+        n_fields=2 if quick else 6,
+        n_visits=3,
+        limiting_mag=21.0,
+        n_unrelated=n_unrelated,
+        seed=seed,
+    )

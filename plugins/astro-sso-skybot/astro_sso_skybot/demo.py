@@ -22,56 +22,39 @@ from __future__ import annotations
 
 import numpy as np
 from astropy import units as u
-from astropy.time import Time
 
 from astro_sso.base import DemoContext, DemoResult
 from astro_sso.io import atomic_path, write_table
+from astro_sso.simulate import DEMO_NIGHT
 
 __all__ = ["run_match_step", "SPACECRAFT_CODE"]
 
 #: Code under which the demo registers its synthetic HST-like spacecraft.
 SPACECRAFT_CODE = "SIMHST"
-_NIGHT = Time("2024-01-15T06:00:00", scale="utc")
+_NIGHT = DEMO_NIGHT
 
 
 def _catalogue(ctx):
-    from astro_sso.simulate import opposition_point, synthetic_orbits
+    from astro_sso.simulate import opposition_catalogue
 
     orbits = ctx.shared.get("catalog")
     if orbits is not None:
         return orbits, "reused from the 'identify' step"
-    opp = opposition_point(_NIGHT).barycentrictrueecliptic
     n = 600 if ctx.quick else 3000
-    orbits = synthetic_orbits(
-        n,
-        seed=ctx.seed,
-        epoch=Time("2024-01-01", scale="tdb"),
-        near_longitude=float(opp.lon.deg),
-        longitude_spread=10.0,
-    )
-    return orbits, f"{n} synthetic orbits drawn here"
+    return opposition_catalogue(n, seed=ctx.seed), f"{n} synthetic orbits drawn here"
 
 
 def _detections(ctx, orbits):
     """Point detections with their truth, and decoys 4-10" off catalogue objects."""
     from astropy.table import QTable, vstack
 
-    from astro_sso.simulate import simulate_survey
+    from astro_sso.simulate import demo_survey
 
     shared = ctx.shared.get("survey_detections")
     if shared is not None:
         det = QTable(shared[["det_id", "ra", "dec", "obstime", "observer", "true_designation"]])
     else:
-        _, det = simulate_survey(
-            orbits,
-            night=_NIGHT,
-            observer="I41",
-            n_fields=2 if ctx.quick else 6,
-            n_visits=3,
-            limiting_mag=21.0,
-            n_unrelated=0,
-            seed=ctx.seed,
-        )
+        _, det = demo_survey(orbits, seed=ctx.seed, quick=ctx.quick, n_unrelated=0)
         det = QTable(det[["det_id", "ra", "dec", "obstime", "observer", "true_designation"]])
     det = det[np.asarray(det["true_designation"], dtype=str) != ""]
     rng = np.random.default_rng(ctx.seed + 301)

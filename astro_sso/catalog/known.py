@@ -413,8 +413,9 @@ class KnownObjects:
         :func:`astro_sso.ephemeris.ephemeris`). ``'twobody'`` is the fast
         choice for catalogues whose epochs are recent (MPCORB's are).
     planets : str, optional
-        Planetary ephemeris source (default ``'builtin'``; ``'de440'`` for
-        ``method='accurate'``).
+        Planetary ephemeris source (default: ``'de440'`` when the
+        ``[accurate]`` extra is installed, else the shipped ``'excerpt'``;
+        ``'de440'`` for ``method='accurate'``).
     fast_fraction : float
         Fraction of objects (those with the largest motion bound) checked one
         by one rather than through the KD-tree.

@@ -6,9 +6,10 @@ Pipeline, for each (orbit, time) pair:
    the osculation epochs (:func:`prepare_orbits`);
 2. the states are carried to the observation time ``t`` (TDB): two-body
    Kepler motion about the Sun (``method="twobody"``), or an n-body
-   integration with the planets (``"nbody"``: astropy's built-in planetary
-   series; ``"accurate"``: JPL DE440, the Sun's general relativity and the
-   non-gravitational A1, A2, A3 when given);
+   integration with the planets, the Sun's general relativity and the
+   non-gravitational A1, A2, A3 when given (``"nbody"``: JPL DE440 when the
+   ``[accurate]`` extra is installed, else the DE440 excerpt shipped with the
+   package; ``"accurate"``: JPL DE440 only);
 3. the down-leg light time ``tau = |x_obj(t - tau) - x_obs(t)| / c`` is solved by
    iteration to < 1e-12 day, ``x_obj(t - tau)`` being the heliocentric state at
    ``t`` stepped back by a two-body arc plus the Sun's barycentric position at
@@ -585,7 +586,8 @@ def _light_time(hp, hv, sun_p, sun_v, obs_p, tol=1e-12, maxiter=10):
 
 def _default_planets(method, planets):
     # every method uses the best offline ephemeris installed (DE440 when the
-    # [accurate] extra is there, astropy's built-in series otherwise), so that
+    # [accurate] extra is there, the DE440 excerpt shipped with the package
+    # otherwise), so that
     # observers, the Sun and the integration never mix two sources
     from astro_sso.ephemeris.planets import resolve_source
 
@@ -736,8 +738,9 @@ def astrometric(
         Orbit ``i`` at time ``i`` only.
     planets : str, optional
         Planetary ephemeris source (default: DE440 when the ``[accurate]``
-        extra is installed, else ``"builtin"``; ``"accurate"`` insists on
-        DE440). Give the same source as for the observer positions.
+        extra is installed, else ``"excerpt"``, the DE440 excerpt shipped with
+        the package; ``"accurate"`` insists on DE440). Give the same source
+        as for the observer positions.
 
     Returns
     -------
@@ -878,13 +881,14 @@ def ephemeris(orbits, times, observer="500", method="nbody", *, planets=None):
         ``"nbody"`` (default): n-body integration (REBOUND IAS15) with the
         Sun's general relativity and, when given, non-gravitational forces;
         the planets come from JPL DE440 when the ``[accurate]`` extra is
-        installed, else from astropy's built-in series. ``"twobody"``:
+        installed, else from the DE440 excerpt shipped with the package
+        (1900-2150). ``"twobody"``:
         heliocentric Kepler orbits (fast; arcseconds off months from the
         epoch). ``"accurate"``: like ``"nbody"`` but insists on DE440 (raises
         with the install command when it is missing).
     planets : str, optional
-        Override the planetary ephemeris source (``"builtin"``, ``"de440"``
-        or an SPK kernel path).
+        Override the planetary ephemeris source (``"excerpt"``, ``"de440"``,
+        an SPK kernel path or ``"builtin"``).
 
     Returns
     -------

@@ -105,7 +105,7 @@ from astro_sso.ephemeris.kepler import conic_constants
 from astro_sso.ephemeris.planets import (
     GM,
     _FastBodies,
-    _is_builtin,
+    _range_hint,
     available_bodies,
     ephemeris_range,
     resolve_source,
@@ -532,8 +532,9 @@ def integrate(
         TDB Julian dates wanted, in any order; the integration runs forward and
         backward from each epoch.
     planets : str or path-like, optional
-        Ephemeris of the perturbers: ``"builtin"`` (ERFA series, no file),
-        ``"de440"`` or an SPK kernel path (see
+        Ephemeris of the perturbers: ``"excerpt"`` (the DE440 excerpt shipped
+        with the package), ``"de440"``, an SPK kernel path or ``"builtin"``
+        (ERFA series) (see
         `astro_sso.ephemeris.planets.body_posvel`); default the best installed.
     gr : bool, optional
         Add the Sun's general-relativistic (1PN) acceleration.
@@ -635,14 +636,10 @@ def integrate(
     for body in bodies:
         lo, hi = ephemeris_range(planets, body)
         if jd_all.min() < lo or jd_all.max() > hi:
-            hint = (
-                "use planets='de440' (years 1550-2650)"
-                if _is_builtin(planets)
-                else "use a kernel that covers them (DE441: years -13200 to 17191)"
-            )
             raise EphemerisRangeError(
                 f"ephemeris {planets!r} covers JD {lo:.1f} to {hi:.1f} TDB; the epochs and times "
-                f"span JD {jd_all.min():.1f} to {jd_all.max():.1f}: restrict them or {hint}"
+                f"span JD {jd_all.min():.1f} to {jd_all.max():.1f}: restrict them or "
+                f"{_range_hint(planets)}"
             )
 
     out = np.empty((n, t1.size, 6))

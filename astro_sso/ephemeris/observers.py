@@ -600,7 +600,8 @@ def observer_barycentric(observer, times, planets=None):
         Observation times (any scale; scalar or 1-d).
     planets : str, optional
         Source of the Earth's state for :func:`~astro_sso.ephemeris.planets.body_posvel`
-        (``"builtin"`` or ``"de440"`` or a kernel path; default the best installed).
+        (``"excerpt"``, ``"de440"``, a kernel path or ``"builtin"``; default the
+        best installed).
 
     Returns
     -------

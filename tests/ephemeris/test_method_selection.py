@@ -34,7 +34,7 @@ def _orbit():
 
 def test_nbody_uses_the_best_installed_planets():
     eph = ephemeris(_orbit(), Time("2023-06-01", scale="utc"), method="nbody")
-    expected = "de440" if HAVE_DE440 else "builtin"
+    expected = "de440" if HAVE_DE440 else "excerpt"
     assert eph.meta["provenance"]["parameters"]["planets"] == expected
 
 

@@ -1,4 +1,7 @@
-"""Tests of astro_sso.ephemeris.planets (ERFA built-in series and JPL kernels)."""
+"""Tests of astro_sso.ephemeris.planets (ERFA built-in series and JPL kernels).
+
+The DE440 excerpt has its own file, test_excerpt.py.
+"""
 
 import warnings
 
@@ -151,7 +154,9 @@ def test_input_errors():
         body_posvel("pluto", 2451545.0, source="builtin")
     with pytest.raises(InputError, match="element 1 is not a finite"):
         body_posvel("earth", [2451545.0, np.nan], source="builtin")
-    with pytest.raises(InputError, match="neither 'builtin', 'de440' nor an existing SPK"):
+    with pytest.raises(
+        InputError, match="none of 'excerpt', 'builtin', 'de440' or an existing SPK"
+    ):
         body_posvel("earth", 2451545.0, source="/nonexistent/de441.bsp")
     assert "pluto" not in available_bodies("builtin")
     # Aliases of the Earth-Moon barycentre.
@@ -185,7 +190,7 @@ def test_not_a_kernel(tmp_path):
         body_posvel("earth", 2451545.0, source=bad)
 
 
-@pytest.mark.parametrize("source", ["builtin", "de440"])
+@pytest.mark.parametrize("source", ["builtin", "excerpt", "de440"])
 def test_fast_bodies_match_body_posvel(source):
     if source == "de440":
         _de440_path()

@@ -170,3 +170,22 @@ def test_errors(field):
         EuclidCutoutDetector(padding_mean=0)
     with pytest.raises(InputError, match="truth"):
         truth_cutouts(images, truth[["source_id", "label"]], channels=1)
+
+
+def test_background_is_unit_noise_whatever_the_cutout_size():
+    """No extent cue: large (averaged) and off-image cutouts have the same noise as small ones."""
+    from astro_sso_euclid.cutouts import _Cutter, resolve_channels
+    from astro_sso_euclid.simulate import simulate_field
+
+    images, _ = simulate_field(
+        shape=(600, 600), n_sso=0, n_stars=0, n_galaxies=0, n_cosmic_rays=0, seed=8
+    )
+    cutter = _Cutter(images[:3], 48, 65.0, 0.0, seed=1)
+    assert resolve_channels(3) == (1, 2, 3)
+    xc = np.array([300.0, 300.0, 300.0, 5.0])
+    yc = np.array([300.0, 300.0, 300.0, 5.0])
+    cut, side = cutter.cut(xc, yc, np.array([6.0, 150.0, 480.0, 6.0]))
+    assert side[2] > 500
+    std = cut.std(axis=(1, 2))  # per cutout and channel
+    assert np.all(np.abs(std - 1.0) < 0.1), std
+    assert not np.any(cut[3] == 0.0)  # off-image pixels are noise, not zeros

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Train the networks shipped with astro-sso-euclid (one per task and number of dithers).
+# Each writes model.keras and card.json into astro_sso_euclid/weights/<task>-<channels>ch/.
+# The simulated fields are cached (CACHE) and shared by all nine; reruns resume.
+#   tools/train_euclid_models.sh [CACHE]      (about 1 hour on 2 CPU cores, most of it simulating)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${1:-$HOME/.cache/astro-sso/euclid-fields}
+WEIGHTS=plugins/astro-sso-euclid/astro_sso_euclid/weights
+declare -A N=([2class]=20000 [4class]=16000 [velocity]=8000)
+declare -A IT=([2class]=1500 [4class]=1500 [velocity]=3000)
+for spec in 2class:1 2class:3 4class:1 4class:3 2class:4 4class:4 velocity:1 velocity:3 velocity:4; do
+  task=${spec%%:*}; ch=${spec##*:}
+  out=$WEIGHTS/$task-${ch}ch
+  if [[ -f $out/card.json && -z ${RETRAIN:-} ]]; then echo "$out exists (RETRAIN=1 to redo)"; continue; fi
+  astro-sso train euclid-cnn --task "$task" --channels "$ch" --n "${N[$task]}" \
+    --iterations "${IT[$task]}" --seed 0 --cache "$CACHE" --out "$out"
+done

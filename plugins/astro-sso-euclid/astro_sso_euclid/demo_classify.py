@@ -1,9 +1,12 @@
 """The ``euclid-classify`` step of ``astro-sso demo``: the shipped networks on the demo field.
 
-Takes the field of the ``euclid-field`` step (simulating it again when that
-step did not run), cuts its sources out over dithers 1-3 (every SSO, star and
-galaxy, and a sample of the cosmic rays of those dithers), classifies them with
-the shipped 4-class and 2-class 3-dither networks, and writes:
+Simulates a field like those the networks were trained on: cosmic rays at the
+density left after a cosmic-ray rejection, not at the raw rate of the
+``euclid-field`` step (hundreds per dither, which the networks never saw: run a
+cosmic-ray rejection first on such data), three SSOs of IE 20-23 and 5-40 "/h, stars and
+galaxies. It cuts its sources out over dithers 1-3 (every SSO, star and galaxy,
+and a sample of the cosmic rays of those dithers), classifies them with the
+shipped 4-class and 2-class 3-dither networks, and writes:
 
 * ``euclid_classified.ecsv``: one row per cutout with the true label, the
   predicted 4-class label and its probability, and the SSO probability of the
@@ -90,16 +93,25 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     """Classify the demo field's sources with the shipped networks; write the mosaic."""
     from .classifier import EuclidCNNClassifier
     from .cutouts import truth_cutouts
+    from .dataset import PER_FIELD
+    from .simulate import simulate_field
 
-    if "euclid_field" in ctx.shared:
-        images, truth = ctx.shared["euclid_field"]
-    else:
-        from .simulate import simulate_field
-
-        size = 256 if ctx.quick else 512
-        images, truth = simulate_field(
-            shape=(size, size), n_sso=3, sso_mag_range=(20.0, 22.5), seed=ctx.seed
-        )
+    # The networks were trained on fields holding cosmic rays at the density left
+    # after a cosmic-ray rejection (PER_FIELD per 1024^2 px dither), not at the raw
+    # rate of the euclid-field step (hundreds per dither): classify a field of the
+    # same kind, with a few bright SSOs so that the mosaic shows their trails.
+    size = 512
+    scale = (size / 1024.0) ** 2
+    images, truth = simulate_field(
+        shape=(size, size),
+        n_sso=3,
+        n_stars=max(2, round(PER_FIELD["star"] * scale * 3)),
+        n_galaxies=max(2, round(PER_FIELD["galaxy"] * scale * 3)),
+        n_cosmic_rays=max(2, round(PER_FIELD["cosmic_ray"] * scale * 3)),
+        sso_mag_range=(20.0, 23.0),
+        sso_speed_range=(5.0, 40.0),  # trails that stay in the 51" field
+        seed=ctx.seed + 1,
+    )
     rng = np.random.default_rng(ctx.seed)
     rows = _pick(truth, rng, n_cr=6 if ctx.quick else 10)
     four = EuclidCNNClassifier(task="4class", channels=3)

@@ -254,7 +254,9 @@ def test_classify_demo_step_writes_mosaic(tmp_path, astro_sso_plugin_manager):
     )
     entry = next(s for s in report["steps"] if s["name"] == "euclid-classify")
     assert entry["status"] == "ok", entry.get("traceback")
-    assert entry["metrics"]["n_sso"] == 3
+    assert entry["metrics"]["n_sso"] >= 2
+    # bright SSOs in a field like the training fields: the 3-dither network finds them
+    assert entry["metrics"]["sso_found"] == entry["metrics"]["n_sso"]
     assert (tmp_path / "euclid-classify" / "euclid_mosaic.png").stat().st_size > 20_000
 
 

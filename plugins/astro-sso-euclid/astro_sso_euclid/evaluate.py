@@ -33,7 +33,7 @@ __all__ = [
 
 #: Magnitude bins [AB] of the per-bin figures.
 MAG_BINS = np.arange(20.0, 26.5, 1.0)
-#: Bins of the integrated per-exposure S/N of the sources (`accuracy_by_snr`).
+#: Bins of the integrated per-exposure S/N of the sources (``accuracy_by_snr``).
 SNR_BINS = np.array([0.0, 5.0, 10.0, 20.0, 50.0, np.inf])
 #: Speed bins ["/h] of the missed fractions (the first is the paper's hardest case).
 SPEED_EVAL_BINS = np.array([1.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0])

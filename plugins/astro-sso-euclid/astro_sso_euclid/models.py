@@ -91,7 +91,7 @@ def import_keras():
 def prepare_inputs(cutouts) -> np.ndarray:
     """Scale cutouts (background-sigma units) for the networks: ``asinh(x) / 3``, float32.
 
-    The asinh stretch keeps the noise (|x| ~ 1) nearly linear and compresses
+    The asinh stretch keeps the noise (``|x| ~ 1``) nearly linear and compresses
     bright stars (x ~ 1e4 becomes ~3.3), so that one network sees faint trails
     and bright sources on the same scale.
 

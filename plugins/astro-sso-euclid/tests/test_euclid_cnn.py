@@ -157,8 +157,6 @@ def test_shipped_networks_and_cards():
 
 def test_classifier_errors_are_clear(tmp_path):
     clf = EuclidCNNClassifier(task="2class", channels=3)
-    if not clf.model_path.is_file():
-        pytest.skip("the shipped networks are not trained yet")
     from astropy.table import QTable
 
     with pytest.raises(InputError, match="channels=3"):

@@ -2,13 +2,13 @@
 # Train the networks shipped with astro-sso-euclid (one per task and number of dithers).
 # Each writes model.keras and card.json into astro_sso_euclid/weights/<task>-<channels>ch/.
 # The simulated fields are cached (CACHE) and shared by all nine; reruns resume.
-#   tools/train_euclid_models.sh [CACHE]      (about 1 hour on 2 CPU cores, most of it simulating)
+#   tools/train_euclid_models.sh [CACHE]      (about 2 hours on 2 CPU cores: 45 min simulating, the rest training)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${1:-$HOME/.cache/astro-sso/euclid-fields}
 WEIGHTS=plugins/astro-sso-euclid/astro_sso_euclid/weights
-declare -A N=([2class]=20000 [4class]=16000 [velocity]=8000)
-declare -A IT=([2class]=1500 [4class]=1500 [velocity]=3000)
+declare -A N=([2class]=20000 [4class]=16000 [velocity]=16000)
+declare -A IT=([2class]=3000 [4class]=3000 [velocity]=5000)
 for spec in 2class:1 2class:3 4class:1 4class:3 2class:4 4class:4 velocity:1 velocity:3 velocity:4; do
   task=${spec%%:*}; ch=${spec##*:}
   out=$WEIGHTS/$task-${ch}ch

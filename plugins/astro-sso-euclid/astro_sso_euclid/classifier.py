@@ -76,6 +76,15 @@ def shipped_models() -> list[dict]:
     return out
 
 
+def _side_value(side):
+    """A fixed cutout side [px] as a float, or None for extent plus padding."""
+    try:
+        value = float(side)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) and value > 0 else None
+
+
 class EuclidCNNClassifier(Classifier):
     """Classify Euclid VIS cutouts with a convolutional network (Lieu et al. 2019).
 
@@ -172,6 +181,7 @@ class EuclidCNNClassifier(Classifier):
                 f"the table has no 'cutout' column (columns {cutouts.colnames}): give the output "
                 "of the euclid-cutouts detector or of truth_cutouts"
             )
+        self._check_side(cutouts)
         x = np.asarray(cutouts["cutout"], dtype=np.float32)
         if x.ndim == 3:
             x = x[..., None]
@@ -186,6 +196,41 @@ class EuclidCNNClassifier(Classifier):
 
             x = tf.image.resize(x, (self.input_size, self.input_size), antialias=True).numpy()
         return x
+
+    def cutout_side(self):
+        """The cutout side [px] the network was trained on (None: extent plus padding).
+
+        Read from the model card without loading TensorFlow. The velocity
+        networks take fixed-side cutouts (see
+        `~astro_sso_euclid.cutouts.fixed_side`); cut them with
+        ``side=clf.cutout_side()``.
+        """
+        card = self.model_path.with_name("card.json")
+        if card.is_file():
+            return json.loads(card.read_text()).get("cutout_side")
+        return None
+
+    def _check_side(self, cutouts):
+        """Refuse cutouts cut at another scale than the network's.
+
+        Tables without ``meta['cutout_side']`` (made by hand) are not checked.
+        A side that is not a positive number (``None``, or FITS's undefined
+        value after a round trip) means the paper's extent plus padding; so does
+        a network without a model card.
+        """
+        if "cutout_side" not in cutouts.meta:
+            return
+        want, got = _side_value(self.cutout_side()), _side_value(cutouts.meta["cutout_side"])
+        same = (want is None and got is None) or (
+            want is not None and got is not None and abs(want - got) < 0.5
+        )
+        if not same:
+            how = "extent plus padding (side=None)" if want is None else f"side={want:g}"
+            raise InputError(
+                f"the cutouts were cut with side={got} but the {self.task} network takes "
+                f"cutouts cut with {how}: cut them again with that setting of "
+                "euclid-cutouts or truth_cutouts"
+            )
 
     def predict_proba(self, cutouts) -> np.ndarray:
         """Class probabilities (N, n_classes), in the order of ``classes``."""

@@ -54,7 +54,7 @@ def add_train_arguments(parser) -> None:
     )
     parser.add_argument("--weights", help="MobileNet ImageNet weights: 'imagenet' or a file path")
     parser.add_argument("--input-size", type=int, default=64, help="network input [px]")
-    parser.add_argument("--iterations", type=int, default=1500, help="mini-batch iterations")
+    parser.add_argument("--iterations", type=int, default=3000, help="mini-batch iterations")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     parser.add_argument("--learning-rate", type=float, help="default 1e-3 (adam), 1e-4 (sgd)")

@@ -9,7 +9,10 @@ trail is not lost between samples): one channel per dither. The averaging
 lowers the noise of large cutouts, which would tell the extent (hence the
 class) of an object even where it is invisible: independent noise brings every
 cutout's background back to unit sigma, and pixels off the image are unit
-noise too. A static
+noise too. With ``side=`` every cutout has that one side instead (the velocity
+networks' input, see `fixed_side`): all backgrounds are averaged alike, so each
+cutout is divided by its measured background sigma instead, which keeps the
+S/N the averaging gains. A static
 source lands on the same pixels in every channel; a Solar System object (SSO)
 moves, so its trail sits at different places in the channels.
 
@@ -37,7 +40,7 @@ from astro_sso.builtin.segmentation import SegmentationDetector
 from astro_sso.exceptions import InputError
 from astro_sso.tables import empty_table, validate_table
 
-__all__ = ["EuclidCutoutDetector", "truth_cutouts", "resolve_channels"]
+__all__ = ["EuclidCutoutDetector", "truth_cutouts", "resolve_channels", "fixed_side"]
 
 _OUT_COLUMNS = ("source_id", "cutout", "xcentroid", "ycentroid", "ra", "dec", "snr")
 _CHANNELS = {1: (1,), 3: (1, 2, 3), 4: (1, 2, 3, 4)}
@@ -85,6 +88,51 @@ def resolve_channels(channels) -> tuple[int, ...]:
     return dithers
 
 
+def fixed_side(channels, max_speed=80.0, padding: float = 65.0) -> float:
+    """Side [px] of fixed-scale cutouts that hold the longest trail of a speed range.
+
+    The paper scales every cutout to its object's extent, which throws away the
+    object's size once the cutout is resized to the network input: a trail
+    fills about the same fraction of every cutout whatever its speed. The
+    velocity networks therefore take cutouts of one side for all objects (the
+    ``side`` option of `truth_cutouts` and `EuclidCutoutDetector`), so that a
+    trail's length in input pixels is proportional to its speed. The side is
+    the trail of ``max_speed`` over the chosen dithers (first exposure start
+    to last exposure end), plus 3 px of PSF at each end and the paper's mean
+    padding.
+
+    Parameters
+    ----------
+    channels : int or tuple of int
+        Dithers of the cutouts (see `resolve_channels`).
+    max_speed : float or `~astropy.units.Quantity`
+        Fastest apparent motion ["/h] (default the paper's 80 "/h).
+    padding : float
+        Padding [px] around the longest trail.
+
+    Returns
+    -------
+    float
+        Side [px] (VIS pixels of 0.1").
+
+    Examples
+    --------
+    >>> from astro_sso_euclid.cutouts import fixed_side
+    >>> [round(fixed_side(ch)) for ch in (1, 3, (2, 3, 4), 4)]
+    [197, 476, 476, 616]
+    """
+    from .instrument import EXPTIME, PIXEL_SCALE, dither_start_times
+
+    dithers = resolve_channels(channels)
+    v = u.Quantity(max_speed, u.arcsec / u.h).to_value(u.arcsec / u.s)
+    if not (np.isfinite(v) and v > 0) or padding < 0:
+        raise InputError(f"max_speed={max_speed}, padding={padding}: need speed > 0, padding >= 0")
+    starts = dither_start_times(max(dithers))
+    span = starts[max(dithers) - 1] + EXPTIME - starts[min(dithers) - 1]
+    scale = u.Quantity(PIXEL_SCALE, u.arcsec / u.pix).value
+    return float(v * span / scale + 2 * _PSF_RADIUS + padding)
+
+
 def _check_images(images, dithers):
     exposures = as_exposures(images, require_wcs=True)
     if len(exposures) < max(dithers):
@@ -123,8 +171,9 @@ def _normalised(img) -> np.ndarray:
 class _Cutter:
     """Cuts squares on the sky out of the chosen dithers, all resampled to ``size``."""
 
-    def __init__(self, exposures, size, padding_mean, padding_sigma, seed):
+    def __init__(self, exposures, size, padding_mean, padding_sigma, seed, side=None):
         self.exposures = exposures
+        self.side = None if side is None else float(side)
         self.ref = exposures[0].wcs.celestial
         self.planes = [_normalised(img) for img in exposures]
         self.size = int(size)
@@ -140,8 +189,11 @@ class _Cutter:
         """Cutouts (N, size, size, C) centred on (xc, yc) of the reference frame."""
         n, s, c = len(xc), self.size, len(self.planes)
         out = np.zeros((n, s, s, c), dtype=np.float32)
-        pad = np.clip(self.rng.normal(self.padding_mean, self.padding_sigma, n), 1.0, None)
-        side = np.asarray(extent, float) + pad
+        if self.side is None:
+            pad = np.clip(self.rng.normal(self.padding_mean, self.padding_sigma, n), 1.0, None)
+            side = np.asarray(extent, float) + pad
+        else:
+            side = np.full(n, self.side)
         for i in range(n):
             # Area-averaged (antialiased) bilinear resampling: m x m bilinear samples
             # per output pixel, m = ceil(input px per output px) up to MAX_SUPERSAMPLING,
@@ -158,8 +210,29 @@ class _Cutter:
                 inside = (px >= 0) & (px <= nx - 1) & (py >= 0) & (py <= ny - 1)
                 avg = vals.reshape(s, m, s, m).mean(axis=(1, 3))
                 valid = inside.reshape(s, m, s, m).all(axis=(1, 3))
-                out[i, :, :, k] = self._unit_noise(avg, valid)
+                if self.side is None:
+                    out[i, :, :, k] = self._unit_noise(avg, valid)
+                else:
+                    out[i, :, :, k] = self._unit_sigma(avg, valid)
         return out, side
+
+    def _unit_sigma(self, avg, valid):
+        """Fixed-side cutouts: rescale to unit background sigma, keeping the S/N.
+
+        All cutouts share one side, so the averaging lowers every background
+        alike and tells nothing: dividing by the measured sigma (MAD) keeps the
+        signal-to-noise the averaging gained (a faint trail stays visible)
+        while the pixels stay in units of the background sigma. Off-image
+        pixels are unit noise.
+        """
+        out = avg.copy()
+        if valid.sum() >= 16:
+            v = out[valid]
+            sigma = 1.4826 * np.median(np.abs(v - np.median(v)))
+            if sigma > 0:
+                out[valid] = v / sigma
+        out[~valid] = self.rng.normal(0.0, 1.0, int((~valid).sum()))
+        return out
 
     def _unit_noise(self, avg, valid):
         """Give every cutout the same background: unit-sigma noise everywhere.
@@ -221,9 +294,11 @@ class EuclidCutoutDetector(Detector):
     detections, each widened by three times its semi-major sigma) plus a
     padding drawn from N(``padding_mean``, ``padding_sigma``) px, cut from each
     chosen dither through its WCS and resampled bilinearly to ``size`` x
-    ``size``. Pixels are in units of the background sigma of their dither
+    ``size`` (or, with ``side``, a square of that fixed side for every
+    object). Pixels are in units of the background sigma of their dither
     (background subtracted), with unit-sigma noise off the image and in every
-    cutout whatever its size (see the module notes).
+    cutout whatever its size; fixed-side cutouts are in units of their own
+    averaged background sigma (see the module notes).
 
     Parameters
     ----------
@@ -243,6 +318,9 @@ class EuclidCutoutDetector(Detector):
     nsigma, npixels, fwhm, box_size, deblend, contrast : float, int, float, int, bool, float
         Settings of the core's segmentation detector (see
         `astro_sso.builtin.segmentation.SegmentationDetector`).
+    side : float, optional
+        A fixed side [px] for every cutout instead of extent plus padding
+        (the velocity networks' input, see `fixed_side`).
     seed : int
         Seed of the padding draws.
 
@@ -278,9 +356,11 @@ class EuclidCutoutDetector(Detector):
         box_size: int = 32,
         deblend: bool = True,
         contrast: float = 0.001,
+        side: float | None = None,
         seed: int = 0,
     ):
         resolve_channels(channels)
+        self.side = _check_side(side)
         if int(size) < 2:
             raise InputError(f"size={size}: the cutouts need at least 2 x 2 px (the paper: 224)")
         if padding_mean <= 0 or padding_sigma < 0:
@@ -353,7 +433,9 @@ class EuclidCutoutDetector(Detector):
             )
         dithers = resolve_channels(self.channels)
         exposures = _check_images(images, dithers)
-        cutter = _Cutter(exposures, self.size, self.padding_mean, self.padding_sigma, self.seed)
+        cutter = _Cutter(
+            exposures, self.size, self.padding_mean, self.padding_sigma, self.seed, self.side
+        )
         src = self._segmentation.detect(exposures)
         if len(src) == 0:
             return self._finish(_empty(self.size, len(dithers)), dithers)
@@ -389,8 +471,21 @@ class EuclidCutoutDetector(Detector):
 
     def _finish(self, table, dithers):
         table.meta["dithers"] = list(dithers)
+        table.meta["cutout_side"] = self.side
         table.meta["pixel_scale"] = "background-subtracted, in units of the background sigma"
         return self._stamp(validate_table(table, "cutouts", allow_nan=True), dithers=list(dithers))
+
+
+def _check_side(side):
+    if side is None:
+        return None
+    try:
+        side = float(u.Quantity(side, u.pix).value)
+    except (TypeError, ValueError, u.UnitsError):
+        raise InputError(f"side={side!r}: give a number of pixels, or None") from None
+    if not (np.isfinite(side) and side >= 2):
+        raise InputError(f"side={side}: a fixed cutout side needs at least 2 px (or None)")
+    return side
 
 
 def _empty(size, n_channels) -> QTable:
@@ -485,6 +580,7 @@ def truth_cutouts(
     size: int = 64,
     padding_mean: float = 65.0,
     padding_sigma: float = 5.0,
+    side: float | None = None,
     seed: int = 0,
 ) -> QTable:
     """Cutouts around the true sources of a simulated field (labelled training sets).
@@ -508,6 +604,9 @@ def truth_cutouts(
         Side [px] of the output cutouts.
     padding_mean, padding_sigma : float
         Padding [px] added to the extent, drawn from N(mean, sigma).
+    side : float, optional
+        A fixed side [px] for every cutout instead of extent plus padding
+        (the velocity networks' input, see `fixed_side`).
     seed : int
         Seed of the padding draws.
 
@@ -542,7 +641,8 @@ def truth_cutouts(
         raise InputError(
             f"the truth table lacks columns {missing}: give the truth of simulate_field"
         )
-    cutter = _Cutter(exposures, size, padding_mean, padding_sigma, seed)
+    side = _check_side(side)
+    cutter = _Cutter(exposures, size, padding_mean, padding_sigma, seed, side)
     cols = np.array(dithers) - 1
     label = np.asarray(truth["label"]).astype(str)
     dither = np.asarray(truth["dither"], dtype=int)
@@ -584,5 +684,6 @@ def truth_cutouts(
     table["mag"] = u.Quantity(truth["mag"][rows], u.mag)
     table["snr"] = np.asarray(truth["snr"][rows], dtype=float)
     table.meta["dithers"] = list(dithers)
+    table.meta["cutout_side"] = side
     table.meta["pixel_scale"] = "background-subtracted, in units of the background sigma"
     return validate_table(table, "cutouts", allow_nan=True)

@@ -12,7 +12,11 @@ trains and tests (sec. 3.6):
     ``sso``, ``cosmic_ray``, ``galaxy``, ``star`` in equal parts.
 ``"velocity"``
     SSOs only, labelled by their apparent speed in bins of 10 "/h (sec. 4.7):
-    ``0-10`` ... ``70-80``, in equal parts.
+    ``0-10`` ... ``70-80``, in equal parts. Their cutouts have one fixed side
+    for every SSO (`~astro_sso_euclid.cutouts.fixed_side`: 197 px for one
+    dither, 476 for three, 616 for four) instead of the paper's extent plus
+    padding, which scales every trail to about the same length in the network
+    input and so hides its speed.
 
 A set of ``n`` cutouts holds ``n // n_classes`` per class. Three-channel sets
 hold both stacks of the paper, dithers (1, 2, 3) and (2, 3, 4), as separate
@@ -52,11 +56,13 @@ ROLES = {"train": 0, "test": 1}
 
 _FIELD_SHAPE = (1024, 1024)  # 102" square: the longest 4-dither trail (80 "/h) is 54"
 #: Sources per simulated field (1024^2 px, 2.9 arcmin^2), the same for every task so
-#: that one pool of fields serves all: SSOs, stars, galaxies, and cosmic rays per
+#: that one pool of fields serves all (the velocity task cuts the same fields at a
+#: fixed side, cached apart): SSOs, stars, galaxies, and cosmic rays per
 #: dither (only those hitting a chosen dither are cut). Denser than the sky (to draw
 #: balanced sets quickly); the cutouts still hold the neighbours that fall in them.
 PER_FIELD = {"sso": 18, "star": 8, "galaxy": 8, "cosmic_ray": 8}
 _CACHE_VERSION = 2
+_FIXED_VERSION = 1  # fixed-side (velocity) cutouts, cached apart
 # The dither stacks cut from every field: the key is the number of channels, and "234"
 # is the second 3-channel stack (dithers 2, 3, 4).
 _STACKS = {"1": (1,), "3": (1, 2, 3), "234": (2, 3, 4), "4": (1, 2, 3, 4)}
@@ -118,21 +124,27 @@ def targets(task: str, label, speed=None) -> np.ndarray:
     return np.where(label == "sso", out, -1)
 
 
-def _field_key(seed, size, mag_range, speed_range):
+def _field_key(seed, size, mag_range, speed_range, fixed=False):
     per = "-".join(str(PER_FIELD[k]) for k in ("sso", "star", "galaxy", "cosmic_ray"))
-    text = f"v{_CACHE_VERSION}-{per}-{seed}-{size}-{mag_range[0]:g}-{mag_range[1]:g}"
+    version = f"v{_CACHE_VERSION}" + (f"-fixed{_FIXED_VERSION}" if fixed else "")
+    text = f"{version}-{per}-{seed}-{size}-{mag_range[0]:g}-{mag_range[1]:g}"
     return text + f"-{speed_range[0]:g}-{speed_range[1]:g}"
 
 
 def _field_cutouts(job):
-    """Simulate one field and cut it for 1, 3 and 4 dithers (runs in a worker process)."""
-    from .cutouts import truth_cutouts
+    """Simulate one field and cut it for 1, 3 and 4 dithers (runs in a worker process).
+
+    With ``fixed``, only its SSOs are cut, at the fixed side of each stack
+    (`~astro_sso_euclid.cutouts.fixed_side` for the speed range).
+    """
+    from .cutouts import fixed_side, truth_cutouts
     from .simulate import simulate_field
 
-    seed, size, mag_range, speed_range, cache = job
+    seed, size, mag_range, speed_range, cache, fixed = job
     path = None
     if cache is not None:
-        path = Path(cache) / f"field-{_field_key(seed, size, mag_range, speed_range)}.npz"
+        key = _field_key(seed, size, mag_range, speed_range, fixed)
+        path = Path(cache) / f"field-{key}.npz"
         if path.is_file():
             try:
                 with np.load(path) as f:
@@ -150,8 +162,11 @@ def _field_cutouts(job):
         seed=seed,
     )
     arrays = {}
+    if fixed:
+        truth = truth[np.asarray(truth["label"]).astype(str) == "sso"]
     for ch, dithers in _STACKS.items():
-        cut = truth_cutouts(images, truth, channels=dithers, size=size, seed=seed)
+        side = fixed_side(dithers, speed_range[1]) if fixed else None
+        cut = truth_cutouts(images, truth, channels=dithers, size=size, seed=seed, side=side)
         arrays[f"cutout{ch}"] = np.asarray(cut["cutout"], dtype=np.float16)
         arrays[f"label{ch}"] = np.asarray(cut["label"]).astype("U10")
         arrays[f"source_id{ch}"] = np.asarray(cut["source_id"], dtype=np.int64)
@@ -251,6 +266,7 @@ def simulate_cutout_set(
     speed_range=SSO_SPEED_RANGE,
     workers: int | None = None,
     cache=None,
+    fixed_scale: bool | None = None,
 ) -> QTable:
     """Simulate a labelled, class-balanced set of ``n`` cutouts for a task.
 
@@ -276,6 +292,13 @@ def simulate_cutout_set(
         Folder keeping each simulated field's cutouts (1, 3 and 4 dithers) as
         ``.npz``: every task and number of dithers drawn with the same seed,
         role, size and ranges reuses them, and an interrupted run resumes.
+        The velocity task's fixed-side cutouts are cached in files of their
+        own (``field-v2-fixed1-...``): the same fields, cut again.
+    fixed_scale : bool, optional
+        Cut every SSO at the fixed side of `~astro_sso_euclid.cutouts.fixed_side`
+        (for the upper end of ``speed_range``) instead of extent plus padding.
+        Default: True for ``"velocity"`` (the only task it serves: the fixed-side
+        fields hold SSOs only), False otherwise.
 
     Returns
     -------
@@ -299,6 +322,12 @@ def simulate_cutout_set(
     n = int(n)
     if n < len(names):
         raise InputError(f"n={n}: need at least one cutout per class ({len(names)})")
+    fixed = task == "velocity" if fixed_scale is None else bool(fixed_scale)
+    if fixed and task != "velocity":
+        raise InputError(
+            f"fixed_scale=True serves task='velocity' only (the fixed-side fields hold SSOs "
+            f"only), not task={task!r}: leave fixed_scale unset"
+        )
     lo, hi = (float(v) for v in u.Quantity(speed_range, u.arcsec / u.h).value)
     mlo, mhi = (float(v) for v in u.Quantity(mag_range, u.mag).value)
     per = PER_FIELD
@@ -323,7 +352,7 @@ def simulate_cutout_set(
         field_seeds = (
             2 * ss.generate_state(n_fields, dtype=np.uint32).astype(np.int64) + ROLES[role]
         )
-        jobs = [(int(s), int(size), (mlo, mhi), (lo, hi), cache) for s in field_seeds]
+        jobs = [(int(s), int(size), (mlo, mhi), (lo, hi), cache, fixed) for s in field_seeds]
         parts += _run_jobs(jobs[len(parts) :], workers)
         table = _pool_table(parts, field_seeds, channels)
         rng = np.random.default_rng((int(seed), ROLES[role], 1))
@@ -346,6 +375,13 @@ def simulate_cutout_set(
             "n_fields": n_fields,
             "mag_range": [mlo, mhi],
             "speed_range": [lo, hi],
+            "cutout_side": _side_meta(channels, hi) if fixed else None,
         }
     )
     return out
+
+
+def _side_meta(channels, max_speed):
+    from .cutouts import fixed_side
+
+    return round(fixed_side(channels, max_speed), 3)

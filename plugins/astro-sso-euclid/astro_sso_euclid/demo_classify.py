@@ -6,11 +6,15 @@ density left after a cosmic-ray rejection, not at the raw rate of the
 cosmic-ray rejection first on such data), three SSOs of IE 20-23 and 5-40 "/h, stars and
 galaxies. It cuts its sources out over dithers 1-3 (every SSO, star and galaxy,
 and a sample of the cosmic rays of those dithers), classifies them with the
-shipped 4-class and 2-class 3-dither networks, and writes:
+shipped 4-class and 2-class 3-dither networks, measures the speed bin of every
+source the 2-class network calls an SSO with the shipped single-dither velocity
+network (on fixed-side cutouts, see `~astro_sso_euclid.cutouts.fixed_side`),
+and writes:
 
 * ``euclid_classified.ecsv``: one row per cutout with the true label, the
-  predicted 4-class label and its probability, and the SSO probability of the
-  2-class network;
+  predicted 4-class label and its probability, the SSO probability of the
+  2-class network, and for the SSOs found their predicted speed bin
+  (``speed_bin``, ``speed_predicted``) beside the true ``speed``;
 * ``euclid_mosaic.png``: a mosaic of cutouts (dithers 1, 2, 3 as red, green,
   blue) with their true and predicted labels and SSO probability.
 """
@@ -18,6 +22,7 @@ shipped 4-class and 2-class 3-dither networks, and writes:
 from __future__ import annotations
 
 import numpy as np
+from astropy import units as u
 
 from astro_sso.base import DemoContext, DemoResult
 from astro_sso.io import atomic_path, write_table
@@ -59,8 +64,12 @@ def plot_mosaic(cutouts, path, *, ncols: int = 6):
             rgb = np.repeat(rgb, 3, axis=-1)
         ax.imshow(rgb[..., :3], origin="lower", interpolation="nearest")
         ok = row["label"] == row["predicted"]
+        title = f"true {row['label']}\npred {row['predicted']}  p_sso={row['p_sso']:.2f}"
+        if "speed_bin" in row.colnames and str(row["speed_bin"]):
+            true_v = u.Quantity(row["speed"], u.arcsec / u.h).value
+            title += f'\nv {row["speed_bin"]} "/h (true {true_v:.1f})'
         ax.set_title(
-            f"true {row['label']}\npred {row['predicted']}  p_sso={row['p_sso']:.2f}",
+            title,
             fontsize=7.5,
             color="black" if ok else "#c00000",
         )
@@ -93,7 +102,7 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     """Classify the demo field's sources with the shipped networks; write the mosaic."""
     from .classifier import EuclidCNNClassifier
     from .cutouts import truth_cutouts
-    from .dataset import PER_FIELD
+    from .dataset import PER_FIELD, SPEED_BINS
     from .simulate import simulate_field
 
     # The networks were trained on fields holding cosmic rays at the density left
@@ -124,6 +133,29 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     cut["score"] = res4["score"]
     cut["p_sso"] = res2["p_sso"]
     cut["p_sso_4class"] = res4["probabilities"][:, list(four.classes).index("sso")]
+    # Speed of the sources called SSOs: the velocity network takes fixed-side cutouts.
+    vel = EuclidCNNClassifier(task="velocity", channels=1)
+    found_rows = np.nonzero(np.asarray(cut["p_sso"]) >= 0.5)[0]
+    cut["speed_bin"] = np.full(len(cut), "", dtype="U8")
+    cut["speed_predicted"] = np.full(len(cut), np.nan) * u.arcsec / u.h
+    if len(found_rows):
+        ids = np.asarray(cut["source_id"])[found_rows]
+        sel = np.isin(np.asarray(truth["source_id"]), ids)
+        vcut = truth_cutouts(
+            images,
+            truth[sel],
+            channels=1,
+            size=vel.input_size,
+            side=vel.cutout_side(),
+            seed=ctx.seed,
+        )
+        resv = vel.classify(vcut)
+        where = {int(i): k for k, i in enumerate(np.asarray(resv["source_id"]))}
+        for r in found_rows:
+            k = where.get(int(cut["source_id"][r]))
+            if k is not None:  # a source centred off dither 1 has no single-dither cutout
+                cut["speed_bin"][r] = resv["label"][k]
+                cut["speed_predicted"][r] = resv["speed"][k]
     ctx.out.mkdir(parents=True, exist_ok=True)
     table = cut.copy()
     table.remove_column("cutout")
@@ -138,11 +170,31 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     sso = label == "sso"
     found = int((np.asarray(cut["p_sso"])[sso] >= 0.5).sum())
     false_sso = int((np.asarray(cut["p_sso"])[~sso] >= 0.5).sum())
+    measured = sso & (np.char.str_len(np.asarray(cut["speed_bin"]).astype(str)) > 0)
+    true_v = u.Quantity(cut["speed"], u.arcsec / u.h).value
+    true_bin = np.clip(np.digitize(true_v, SPEED_BINS) - 1, 0, len(SPEED_BINS) - 2)
+    pred_bin = np.array(
+        [int(str(b).split("-")[0]) // 10 for b in np.asarray(cut["speed_bin"])[measured]], int
+    )
+    speed_ok = int(np.sum(pred_bin == true_bin[measured]))
+    speed_near = int(np.sum(np.abs(pred_bin - true_bin[measured]) <= 1))
+    pairs = ", ".join(
+        f"{v:.1f} -> {b}"
+        for v, b in zip(true_v[measured], np.asarray(cut["speed_bin"])[measured], strict=True)
+    )
+    side = vel.cutout_side()
+    speeds = (
+        f' Speeds of the SSOs found (true "/h -> predicted bin, velocity network on '
+        f"{'extent plus padding' if side is None else f'{side:.0f} px'} single-dither "
+        f"cutouts): {pairs}; {speed_ok} in the true bin, {speed_near} within one bin."
+        if measured.any()
+        else ""
+    )
     summary = (
         f"Classified {len(cut)} cutouts of the demo field (dithers 1-3) with the shipped "
         f"networks: 4-class accuracy {correct.mean():.1%}; the 2-class network finds "
         f"{found} of {int(sso.sum())} SSOs (p_sso >= 0.5) with {false_sso} false SSOs "
-        f"among {int((~sso).sum())} other sources."
+        f"among {int((~sso).sum())} other sources." + speeds
     )
     return DemoResult(
         summary=summary,
@@ -154,5 +206,8 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
             "sso_found": found,
             "n_sso": int(sso.sum()),
             "false_sso": false_sso,
+            "speed_bin_correct": speed_ok,
+            "speed_within_one_bin": speed_near,
+            "speed_measured": int(measured.sum()),
         },
     )

@@ -148,7 +148,9 @@ def evaluate(
         per-exposure S/N of the bin's SSOs), ``accuracy_by_snr`` (the
         accuracy per bin of integrated per-exposure S/N, overall and per true
         class: what a network can see), ``missed_slow`` (SSOs slower than 10
-        "/h), ``model`` and ``plots``.
+        "/h), ``model`` and ``plots``; for ``"velocity"`` also
+        ``accuracy_within_one_bin`` (the predicted bin at most one from the
+        true one) and ``cutout_side``.
     """
     from .classifier import EuclidCNNClassifier
 
@@ -165,6 +167,8 @@ def evaluate(
             role="test",
             workers=workers,
             cache=cache,
+            # a velocity network trained on the paper's cutouts is tested on them too
+            fixed_scale=task == "velocity" and clf.cutout_side() is not None,
         )
     proba = clf.predict_proba(data)
     y_true = np.asarray(data["target"], dtype=int)
@@ -234,6 +238,10 @@ def evaluate(
         "n_slow": int(slow.sum()),
         "model": str(clf.model_path),
     }
+    if task == "velocity":
+        # an adjacent bin is off by at most 10-20 "/h: what a speed estimate needs
+        result["accuracy_within_one_bin"] = float(np.mean(np.abs(y_pred - y_true) <= 1))
+        result["cutout_side"] = data.meta.get("cutout_side")
     if out is not None:
         result["plots"] = _plots(task, names, y_true, proba, mag, speed, sso, missed, result, out)
     return result

@@ -84,6 +84,8 @@ def split_by_field(field_seed, fractions=(0.7, 0.2, 0.1), seed: int = 0):
 def augment_batch(x, rng, *, geometric: bool = True):
     """Random flips, crop (<= 10%), scale (+-10%) and brightness (+-10%) of a batch.
 
+    With ``geometric=False``: flips, transposition and brightness only.
+
     Parameters
     ----------
     x : numpy.ndarray
@@ -92,7 +94,9 @@ def augment_batch(x, rng, *, geometric: bool = True):
     geometric : bool
         Apply the crop and scale changes. They stretch a trail by up to 20%,
         which is two speed bins of 10 "/h at 40 "/h: the velocity task trains
-        with flips and brightness changes only.
+        without them (``geometric=False``), with the length-preserving changes
+        only: flips, transposition (with the flips, all eight 90-degree
+        rotations and reflections) and brightness.
 
     Returns
     -------
@@ -115,6 +119,9 @@ def augment_batch(x, rng, *, geometric: bool = True):
     x = np.where(flip_x[:, None, None, None], x[:, :, ::-1], x)
     x = np.where(flip_y[:, None, None, None], x[:, ::-1], x)
     if not geometric:
+        if h == w:
+            swap = rng.random(n) < 0.5
+            x = np.where(swap[:, None, None, None], x.transpose(0, 2, 1, 3), x)
         return (x * rng.uniform(0.9, 1.1, n).astype(np.float32)[:, None, None, None]).astype(
             np.float32
         )
@@ -242,7 +249,8 @@ def train(
         "task": task,
         "n_classes": len(names),
         "data": {
-            k: data.meta.get(k) for k in ("seed", "role", "n_fields", "mag_range", "speed_range")
+            k: data.meta.get(k)
+            for k in ("seed", "role", "n_fields", "mag_range", "speed_range", "cutout_side")
         },
         "n_cutouts": len(data),
         "architecture": architecture,
@@ -259,7 +267,11 @@ def train(
         "augment": (
             False
             if not augment
-            else ("flips, brightness" if task == "velocity" else "flips, crop, scale, brightness")
+            else (
+                "flips, transposition, brightness"
+                if task == "velocity"
+                else "flips, crop, scale, brightness"
+            )
         ),
         "seed": int(seed),
         "input_transform": "asinh(x)/3 of background-sigma units",
@@ -343,6 +355,8 @@ def train(
         "classes": list(names),
         "channels": int(channels),
         "dithers": list(data.meta.get("dithers", [])),
+        # None: the paper's extent + padding; a number: every cutout has that side [px]
+        "cutout_side": data.meta.get("cutout_side"),
         "settings": settings,
         "data": {
             "simulator": "astro_sso_euclid.simulate.simulate_field (4 dithers, Q1 depth)",

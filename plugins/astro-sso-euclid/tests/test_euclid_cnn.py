@@ -85,6 +85,20 @@ def test_augmentation_keeps_shape_and_flux_scale():
     assert 0.7 < ratio.min() and ratio.max() < 1.7 and ratio.std() > 0.01
 
 
+def test_velocity_augmentation_keeps_trail_length_and_rotates():
+    """geometric=False: only flips, transposition and brightness (a trail keeps its length)."""
+    x = np.zeros((200, 32, 32, 1), "float32")
+    x[:, 16, 4:24] = 1.0  # a horizontal trail of 20 px
+    out = augment_batch(x, np.random.default_rng(0), geometric=False)
+    lit = out[..., 0] > 0
+    rows, cols = lit.any(2).sum(1), lit.any(1).sum(1)
+    assert set(np.maximum(rows, cols).tolist()) == {20}  # same length, whatever the turn
+    vertical = rows == 20
+    assert 0.3 < vertical.mean() < 0.7  # transposed about half the time
+    scale = out.sum((1, 2, 3)) / 20.0
+    assert 0.9 <= scale.min() and scale.max() <= 1.1
+
+
 def test_split_is_70_20_10_by_field():
     fields = np.repeat(np.arange(30), 4)
     tr, va, te = split_by_field(fields, seed=3)
@@ -255,7 +269,14 @@ def test_classify_demo_step_writes_mosaic(tmp_path, astro_sso_plugin_manager):
     assert entry["metrics"]["n_sso"] >= 2
     # bright SSOs in a field like the training fields: the 3-dither network finds them
     assert entry["metrics"]["sso_found"] == entry["metrics"]["n_sso"]
+    # bright (IE 20-23) SSOs: the velocity network measures their speed bin
+    assert entry["metrics"]["speed_measured"] >= entry["metrics"]["n_sso"] - 1
+    assert entry["metrics"]["speed_within_one_bin"] == entry["metrics"]["speed_measured"]
     assert (tmp_path / "euclid-classify" / "euclid_mosaic.png").stat().st_size > 20_000
+    from astropy.table import QTable
+
+    table = QTable.read(tmp_path / "euclid-classify" / "euclid_classified.ecsv")
+    assert {"speed_bin", "speed_predicted", "speed"} <= set(table.colnames)
 
 
 def test_classifier_passes_the_plugin_checks():
@@ -272,5 +293,43 @@ def test_evaluate_velocity_with_a_given_set(tmp_path):
     json.dumps(res)
     assert res["n_test"] == 16 and len(res["confusion_matrix"]) == 8
     assert res["precision"] is not None and res["astronomical_purity"] is None
+    assert res["accuracy"] <= res["accuracy_within_one_bin"] <= 1.0
+    assert res["cutout_side"] == data.meta["cutout_side"] > 190
     assert [b["lo"] for b in res["missed_by_speed"]][:2] == [1.0, 10.0]
     assert (tmp_path / "velocity-1ch_missed.png").is_file()
+
+
+def test_cutouts_of_the_wrong_scale_are_refused():
+    """The velocity networks take fixed-side cutouts, the others extent plus padding."""
+    from astro_sso_euclid.cutouts import fixed_side
+    from astropy.table import QTable
+
+    for ch in (1, 3, 4):
+        vel = EuclidCNNClassifier(task="velocity", channels=ch)
+        assert vel.cutout_side() == pytest.approx(fixed_side(ch), abs=1e-3)
+        assert EuclidCNNClassifier(task="2class", channels=ch).cutout_side() is None
+    paper = QTable({"source_id": [1], "cutout": np.zeros((1, 64, 64, 1), "float32")})
+    paper.meta["cutout_side"] = None
+    with pytest.raises(InputError, match=r"side=196\.556"):
+        EuclidCNNClassifier(task="velocity", channels=1).classify(paper)
+    fixed = paper.copy()
+    fixed.meta["cutout_side"] = 196.6
+    with pytest.raises(InputError, match=r"extent plus padding \(side=None\)"):
+        EuclidCNNClassifier(task="2class", channels=1).classify(fixed)
+    assert len(EuclidCNNClassifier(task="velocity", channels=1).classify(fixed)) == 1
+
+
+def test_shipped_velocity_network_on_fresh_bright_fields():
+    """Held-out check of the speed bins on bright SSOs (IE 20-22, where the goal holds)."""
+    vel = EuclidCNNClassifier(task="velocity", channels=1)
+    data = simulate_cutout_set(
+        40, task="velocity", channels=1, seed=2027, role="test", workers=1, mag_range=(20, 22)
+    )
+    assert data.meta["cutout_side"] == pytest.approx(vel.cutout_side(), abs=1e-3)
+    res = vel.classify(data)
+    k = np.argmax(np.asarray(res["probabilities"]), 1)
+    truth = np.asarray(data["target"])
+    assert np.mean(k == truth) > 0.65
+    assert np.mean(np.abs(k - truth) <= 1) > 0.9
+    # the predicted speed is the centre of the bin
+    assert np.allclose(res["speed"].value, 10 * k + 5)

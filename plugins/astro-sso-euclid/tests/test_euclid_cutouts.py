@@ -189,3 +189,99 @@ def test_background_is_unit_noise_whatever_the_cutout_size():
     std = cut.std(axis=(1, 2))  # per cutout and channel
     assert np.all(np.abs(std - 1.0) < 0.1), std
     assert not np.any(cut[3] == 0.0)  # off-image pixels are noise, not zeros
+
+
+def test_fixed_side_holds_the_longest_trail_of_the_stack():
+    from astro_sso_euclid.cutouts import fixed_side
+    from astro_sso_euclid.instrument import EXPTIME, SLEW_TIME
+
+    # 80 "/h over one 565 s exposure is 12.6" = 125.6 px, plus 2 x 3 px of PSF and 65 px
+    assert fixed_side(1) == pytest.approx(80 / 3600 * EXPTIME / 0.1 + 71, abs=1e-6)
+    span3 = 3 * EXPTIME + 2 * SLEW_TIME
+    assert fixed_side(3) == pytest.approx(80 / 3600 * span3 / 0.1 + 71, abs=1e-6)
+    assert fixed_side((2, 3, 4)) == fixed_side(3) < fixed_side(4)
+    assert fixed_side(1, 40 * u.arcsec / u.h) < fixed_side(1)
+    with pytest.raises(InputError, match="max_speed"):
+        fixed_side(1, -5)
+
+
+def _trail_length(plane, threshold=4.0):
+    """Longest extent [px] of the bright pixels connected to the cutout centre."""
+    from scipy import ndimage
+
+    lab, _ = ndimage.label(plane > threshold)
+    c = plane.shape[0] // 2
+    core = lab[c - 2 : c + 3, c - 2 : c + 3]
+    k = np.bincount(core[core > 0]).argmax()
+    yy, xx = np.nonzero(lab == k)
+    return max(np.ptp(xx), np.ptp(yy)) + 1
+
+
+def test_fixed_side_cutouts_keep_the_trail_length_proportional_to_speed():
+    """Paper cutouts scale each trail to its own extent; fixed-side ones keep its speed."""
+    lengths = {}
+    for speed in (30.0, 75.0):
+        images, truth = simulate_field(
+            shape=(500, 500),
+            n_sso=1,
+            n_stars=0,
+            n_galaxies=0,
+            n_cosmic_rays=0,
+            seed=2,
+            sso_speed_range=(speed, speed + 0.01),
+            sso_mag_range=(20.0, 20.01),
+        )
+        ends = [truth[c][0, 0].value for c in ("x_start", "y_start", "x_end", "y_end")]
+        assert all(20 < e < 480 for e in ends)  # the whole trail is on dither 1
+        fixed = truth_cutouts(images, truth, channels=1, size=64, side=197.0, seed=1)
+        paper = truth_cutouts(images, truth, channels=1, size=64, seed=1)
+        assert fixed.meta["cutout_side"] == 197.0 and paper.meta["cutout_side"] is None
+        lengths[speed] = (
+            _trail_length(fixed["cutout"][0, ..., 0]),
+            _trail_length(paper["cutout"][0, ..., 0]),
+        )
+    ratio_fixed = lengths[75.0][0] / lengths[30.0][0]
+    ratio_paper = lengths[75.0][1] / lengths[30.0][1]
+    assert 2.0 < ratio_fixed < 3.0, lengths  # trail (+ PSF) length scales with speed (2.5)
+    assert ratio_paper < 1.7, lengths  # the paper's recipe hides much of it (1.6)
+
+
+def test_fixed_side_cutouts_are_unit_sigma_and_keep_the_averaging_gain():
+    """Same side for all: rescaled to unit sigma, so a faint source gains the averaging S/N."""
+    from astro_sso_euclid.cutouts import _Cutter
+
+    images, truth = simulate_field(
+        shape=(600, 600),
+        n_sso=0,
+        n_stars=1,
+        n_galaxies=0,
+        n_cosmic_rays=0,
+        seed=8,
+        star_mag_range=(24.0, 24.01),
+    )
+    x, y = truth["xcentroid"][0].value, truth["ycentroid"][0].value
+    xc, yc = np.array([x, 5.0]), np.array([y, 5.0])
+    fixed, side = _Cutter(images[:1], 48, 65.0, 5.0, seed=1, side=465.0).cut(
+        xc, yc, np.array([6.0, 6.0])
+    )
+    assert np.all(side == 465.0)
+    # the paper's recipe at the same side (extent 400 + 65 px): noise topped up to 1
+    paper, side_p = _Cutter(images[:1], 48, 65.0, 0.0, seed=1).cut(xc, yc, np.array([400.0, 400.0]))
+    assert np.allclose(side_p, 465.0)
+    for cut in (fixed, paper):
+        background = np.delete(cut[0].ravel(), np.arange(23 * 48 + 22, 23 * 48 + 27))
+        assert abs(np.std(background) - 1.0) < 0.15
+        assert not np.any(cut[1] == 0.0)  # off-image pixels are noise
+    peak_fixed, peak_paper = fixed[0, 22:26, 22:26].max(), paper[0, 22:26, 22:26].max()
+    assert peak_fixed > 3.0 * peak_paper  # ~10 VIS px per input px: ~sqrt(100) more S/N
+    assert peak_fixed > 5.0
+
+
+def test_detector_fixed_side_and_bad_side(field):
+    images, _ = field
+    cut = EuclidCutoutDetector(channels=1, size=32, side=150).detect(images)
+    assert cut.meta["cutout_side"] == 150.0
+    assert EuclidCutoutDetector(channels=1, size=32).detect(images).meta["cutout_side"] is None
+    for bad in (1, "wide", np.nan):
+        with pytest.raises(InputError, match="side="):
+            EuclidCutoutDetector(side=bad)

@@ -110,3 +110,22 @@ def test_every_task_is_documented():
 
     for task in TASKS:
         assert f'``"{task}"``' in ds.__doc__
+
+
+def test_velocity_sets_are_cut_at_the_fixed_side_and_cached_apart(tmp_path):
+    from astro_sso_euclid.cutouts import fixed_side
+
+    kw = {"channels": 1, "size": 24, "seed": 3, "workers": 1, "cache": tmp_path}
+    data = simulate_cutout_set(8, task="velocity", **kw)
+    assert data.meta["cutout_side"] == pytest.approx(fixed_side(1), abs=1e-3)
+    fixed_files = sorted(tmp_path.glob("field-*fixed*.npz"))
+    assert len(fixed_files) == data.meta["n_fields"]
+    two = simulate_cutout_set(4, task="2class", **kw)
+    assert two.meta["cutout_side"] is None
+    paper_files = set(tmp_path.glob("field-*.npz")) - set(fixed_files)
+    assert len(paper_files) == two.meta["n_fields"]  # same seeds, separate files
+    again = simulate_cutout_set(8, task="velocity", **kw)  # from the cache
+    assert np.array_equal(np.asarray(again["cutout"]), np.asarray(data["cutout"]))
+    assert sorted(tmp_path.glob("field-*fixed*.npz")) == fixed_files
+    with pytest.raises(InputError, match="fixed_scale"):
+        simulate_cutout_set(4, task="2class", fixed_scale=True, workers=1)

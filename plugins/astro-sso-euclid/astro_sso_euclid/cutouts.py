@@ -168,6 +168,11 @@ def _normalised(img) -> np.ndarray:
     return out
 
 
+def _mad_sigma(values) -> float:
+    """Robust standard deviation (1.4826 x the median absolute deviation)."""
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
 class _Cutter:
     """Cuts squares on the sky out of the chosen dithers, all resampled to ``size``."""
 
@@ -228,7 +233,7 @@ class _Cutter:
         out = avg.copy()
         if valid.sum() >= 16:
             v = out[valid]
-            sigma = 1.4826 * np.median(np.abs(v - np.median(v)))
+            sigma = _mad_sigma(v)
             if sigma > 0:
                 out[valid] = v / sigma
         out[~valid] = self.rng.normal(0.0, 1.0, int((~valid).sum()))
@@ -247,7 +252,7 @@ class _Cutter:
         out = avg.copy()
         if valid.sum() >= 16:
             v = out[valid]
-            sigma = 1.4826 * np.median(np.abs(v - np.median(v)))
+            sigma = _mad_sigma(v)
             if sigma < 1.0:
                 top = np.sqrt(1.0 - sigma**2)
                 out[valid] += self.rng.normal(0.0, top, int(valid.sum()))

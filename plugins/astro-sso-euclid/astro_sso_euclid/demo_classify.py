@@ -102,7 +102,7 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     """Classify the demo field's sources with the shipped networks; write the mosaic."""
     from .classifier import EuclidCNNClassifier
     from .cutouts import truth_cutouts
-    from .dataset import PER_FIELD, SPEED_BINS
+    from .dataset import PER_FIELD, targets
     from .simulate import simulate_field
 
     # The networks were trained on fields holding cosmic rays at the density left
@@ -172,10 +172,8 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     false_sso = int((np.asarray(cut["p_sso"])[~sso] >= 0.5).sum())
     measured = sso & (np.char.str_len(np.asarray(cut["speed_bin"]).astype(str)) > 0)
     true_v = u.Quantity(cut["speed"], u.arcsec / u.h).value
-    true_bin = np.clip(np.digitize(true_v, SPEED_BINS) - 1, 0, len(SPEED_BINS) - 2)
-    pred_bin = np.array(
-        [int(str(b).split("-")[0]) // 10 for b in np.asarray(cut["speed_bin"])[measured]], int
-    )
+    true_bin = targets("velocity", label, cut["speed"])
+    pred_bin = np.array([vel.classes.index(b) for b in cut["speed_bin"][measured]], int)
     speed_ok = int(np.sum(pred_bin == true_bin[measured]))
     speed_near = int(np.sum(np.abs(pred_bin - true_bin[measured]) <= 1))
     pairs = ", ".join(

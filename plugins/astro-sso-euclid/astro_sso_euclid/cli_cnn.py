@@ -58,7 +58,26 @@ def add_train_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     parser.add_argument("--learning-rate", type=float, help="default 1e-3 (adam), 1e-4 (sgd)")
+    parser.add_argument(
+        "--decay",
+        type=float,
+        default=0.95,
+        help="learning-rate factor every --decay-steps iterations (default: the paper's 0.95)",
+    )
+    parser.add_argument("--decay-steps", type=int, default=1000)
     parser.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    parser.add_argument(
+        "--label-sigma",
+        type=float,
+        help='velocity: Gaussian soft targets of this width ["/h] instead of one-hot bins',
+    )
+    parser.add_argument(
+        "--slow-weight",
+        type=float,
+        default=1.0,
+        help='2class/4class: draw SSOs slower than 10 "/h this many times as often '
+        "(default: %(default)s, every cutout alike)",
+    )
     parser.add_argument("--cache", default=str(_DEFAULT_CACHE), help="field cache folder")
 
 
@@ -92,7 +111,11 @@ def run_train(args) -> int:
         batch_size=args.batch_size,
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
+        decay=args.decay,
+        decay_steps=args.decay_steps,
         augment=not args.no_augment,
+        label_sigma=args.label_sigma,
+        slow_weight=args.slow_weight,
         seed=args.seed,
         log=log,
     )

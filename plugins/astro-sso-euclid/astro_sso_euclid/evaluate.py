@@ -66,12 +66,13 @@ def task_report(task: str, y_true, proba, abundance: float | None = SSO_ABUNDANC
         raise InputError(f"class indices outside 0..{len(names) - 1}: give rows of the task")
     if proba.ndim != 2 or proba.shape[1] != len(names):
         raise InputError(f"probabilities of shape {proba.shape}: need (n, {len(names)})")
+    y_pred = proba.argmax(1)
     if task == "velocity" and len(np.unique(y_true)) < len(names):
         proba = None  # a one-vs-rest AUC needs every speed bin in the test set
     positive = None if task == "velocity" else "sso"
     return classification_report(
         names[y_true],
-        names[proba.argmax(1)],
+        names[y_pred],
         proba,
         classes=list(names),
         positive=positive,

@@ -2,6 +2,7 @@
 
 import json
 
+import astropy.units as u
 import numpy as np
 import pytest
 
@@ -10,7 +11,13 @@ tf = pytest.importorskip("tensorflow", reason="the euclid-cnn tests need TensorF
 from astro_sso_euclid.classifier import EuclidCNNClassifier, model_dir, shipped_models  # noqa: E402
 from astro_sso_euclid.dataset import simulate_cutout_set  # noqa: E402
 from astro_sso_euclid.models import build_model, prepare_inputs  # noqa: E402
-from astro_sso_euclid.train import augment_batch, split_by_field, train  # noqa: E402
+from astro_sso_euclid.train import (  # noqa: E402
+    augment_batch,
+    batch_weights,
+    soft_speed_targets,
+    split_by_field,
+    train,
+)
 
 from astro_sso.exceptions import InputError  # noqa: E402
 
@@ -108,6 +115,37 @@ def test_split_is_70_20_10_by_field():
         split_by_field([1, 1, 2])
 
 
+def test_soft_speed_targets_spread_over_neighbouring_bins():
+    speed = np.array([0.5, 15.0, 29.9, 30.1, 79.0, 120.0])
+    t = soft_speed_targets(speed * u.arcsec / u.h, 4.0)
+    assert t.shape == (6, 8)
+    np.testing.assert_allclose(t.sum(1), 1.0, rtol=1e-6)
+    # the most probable bin is the true one (an edge case: half and half)
+    assert t.argmax(1).tolist()[:2] == [0, 1] and t.argmax(1).tolist()[4:] == [7, 7]
+    np.testing.assert_allclose(t[2, 2] + t[2, 3], t[3, 2] + t[3, 3], rtol=1e-6)
+    assert t[2, 2] > t[2, 3] and t[3, 3] > t[3, 2]
+    # a speed in mid-bin keeps most of its mass; the tails go to the end bins
+    assert 0.7 < t[1, 1] < 0.8 and t[0, 0] > 0.99
+    one_hot = soft_speed_targets(speed, 0.0)
+    assert one_hot.argmax(1).tolist() == [0, 1, 2, 3, 7, 7] and one_hot.max(1).min() == 1.0
+    with pytest.raises(InputError, match="width"):
+        soft_speed_targets(speed, -1.0)
+    with pytest.raises(InputError, match="finite speed"):
+        soft_speed_targets([np.nan], 3.0)
+
+
+def test_batch_weights_favour_slow_ssos_at_the_same_sso_share():
+    label = np.array(["sso"] * 4 + ["star", "galaxy", "cosmic_ray", "star"])
+    speed = np.array([2.0, 8.0, 30.0, 60.0, 0, 0, 0, 0]) * u.arcsec / u.h
+    p = batch_weights(label, speed, 4.0)
+    assert p.sum() == pytest.approx(1.0)
+    assert p[:4].sum() == pytest.approx(0.5)  # the class balance is kept
+    assert p[0] == pytest.approx(4 * p[2]) and p[4] == pytest.approx(1 / 8)
+    np.testing.assert_allclose(batch_weights(label, speed, 1.0), 1 / 8)
+    with pytest.raises(InputError, match="rate > 0"):
+        batch_weights(label, speed, 0.0)
+
+
 @pytest.fixture(scope="module")
 def small_set():
     return simulate_cutout_set(120, task="2class", channels=1, size=32, seed=11, workers=1)
@@ -154,6 +192,20 @@ def test_training_resumes_from_its_checkpoint(small_set, tmp_path):
     card = train(small_set, out=tmp_path, log=lines.append, **kw)
     assert lines[0] == "resuming at iteration 10"
     assert card["learning_curve"]["rows"][-1][0] == 30
+
+
+def test_train_options_slow_weight_and_soft_labels(small_set, tmp_path):
+    card = train(small_set, out=tmp_path / "a", iterations=10, batch_size=20, slow_weight=3.0)
+    assert card["settings"]["slow_weight"] == 3.0 and "label_sigma" not in card["settings"]
+    with pytest.raises(InputError, match="velocity task"):
+        train(small_set, out=tmp_path / "b", iterations=10, label_sigma=4.0)
+    vel = simulate_cutout_set(40, task="velocity", channels=1, size=32, seed=12, workers=1)
+    card = train(vel, out=tmp_path / "c", iterations=20, batch_size=10, label_sigma=4.0)
+    assert card["settings"]["label_sigma"] == 4.0
+    assert np.isfinite(np.array(card["learning_curve"]["rows"])[:, 1]).all()
+    assert len(card["test_split"]["confusion_matrix"]) == 8  # scored on the hard bins
+    with pytest.raises(InputError, match="2class and 4class"):
+        train(vel, out=tmp_path / "d", iterations=10, slow_weight=2.0)
 
 
 def test_shipped_networks_and_cards():
@@ -333,3 +385,12 @@ def test_shipped_velocity_network_on_fresh_bright_fields():
     assert np.mean(np.abs(k - truth) <= 1) > 0.9
     # the predicted speed is the centre of the bin
     assert np.allclose(res["speed"].value, 10 * k + 5)
+
+
+def test_velocity_report_of_a_set_missing_some_bins():
+    from astro_sso_euclid.evaluate import task_report
+
+    p = np.full((3, 8), 0.02)
+    p[[0, 1, 2], [0, 1, 3]] = 0.86
+    rep = task_report("velocity", [0, 1, 1], p)  # bins 2-7 absent: no one-vs-rest AUC
+    assert rep["accuracy"] == pytest.approx(2 / 3) and rep["auc"] is None

@@ -44,7 +44,9 @@ def add_train_arguments(parser) -> None:
         "--n", type=int, default=20000, help="labelled cutouts (default: %(default)s)"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the set and the weights")
-    parser.add_argument("--architecture", choices=("compact", "mobilenet"), default="compact")
+    parser.add_argument(
+        "--architecture", choices=("compact", "compact-deep", "mobilenet"), default="compact"
+    )
     parser.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
     parser.add_argument(
         "--mode",

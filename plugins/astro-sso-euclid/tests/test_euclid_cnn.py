@@ -33,6 +33,28 @@ def test_compact_network_shapes_and_adapter(channels):
     assert np.allclose(p.sum(1), 1.0, atol=1e-5)
 
 
+def _receptive_field(net):
+    """Receptive field [input px] of the last convolution (3x3 convolutions, 2x2 pools)."""
+    rf, jump = 1, 1
+    for layer in net.layers:
+        if layer.name.endswith("_conv"):
+            rf += 2 * jump
+        elif layer.name.endswith("_pool") and layer.name.startswith("block"):
+            rf += jump
+            jump *= 2
+    return rf
+
+
+def test_deep_compact_network_sees_the_longest_trail():
+    shallow = build_model(8, input_size=96)
+    deep = build_model(8, input_size=96, architecture="compact-deep")
+    assert deep.output_shape == (None, 8) and "block5_conv" in [x.name for x in deep.layers]
+    # the longest 1-dither trail (80 "/h, 126 px of a 197 px cutout) is 61 px at 96 px input
+    assert _receptive_field(shallow) == 38 < 61 < _receptive_field(deep) == 78
+    p = np.asarray(deep(np.zeros((2, 96, 96, 1), "float32")))
+    assert np.allclose(p.sum(1), 1.0, atol=1e-5)
+
+
 def test_mobilenet_settings_freeze_what_the_paper_freezes():
     scratch = build_model(2, channels=1, input_size=32, architecture="mobilenet", alpha=0.25)
     frozen = build_model(
@@ -375,7 +397,14 @@ def test_shipped_velocity_network_on_fresh_bright_fields():
     """Held-out check of the speed bins on bright SSOs (IE 20-22, where the goal holds)."""
     vel = EuclidCNNClassifier(task="velocity", channels=1)
     data = simulate_cutout_set(
-        40, task="velocity", channels=1, seed=2027, role="test", workers=1, mag_range=(20, 22)
+        40,
+        task="velocity",
+        channels=1,
+        size=vel.card_input_size(),
+        seed=2027,
+        role="test",
+        workers=1,
+        mag_range=(20, 22),
     )
     assert data.meta["cutout_side"] == pytest.approx(vel.cutout_side(), abs=1e-3)
     res = vel.classify(data)

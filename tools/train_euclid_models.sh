@@ -10,7 +10,9 @@ WEIGHTS=plugins/astro-sso-euclid/astro_sso_euclid/weights
 declare -A N=([2class]=20000 [4class]=16000 [velocity]=16000)
 declare -A IT=([2class]=3000 [4class]=3000 [velocity]=5000 [2class:1]=5000)
 # Single-dither 2/4-class: slow SSOs (< 10 "/h) drawn 3 times as often, faster decay.
-declare -A EXTRA=([2class:1]="--slow-weight 3 --decay 0.5" [4class:1]="--slow-weight 3 --decay 0.5")
+# Single-dither velocity: 96 px input and the deeper compact network (receptive field 78 px).
+declare -A EXTRA=([2class:1]="--slow-weight 3 --decay 0.5" [4class:1]="--slow-weight 3 --decay 0.5"
+                  [velocity:1]="--input-size 96 --architecture compact-deep")
 for spec in 2class:1 2class:3 4class:1 4class:3 2class:4 4class:4 velocity:1 velocity:3 velocity:4; do
   task=${spec%%:*}; ch=${spec##*:}
   out=$WEIGHTS/$task-${ch}ch

@@ -186,7 +186,7 @@ def soft_speed_targets(speed, sigma: float) -> np.ndarray:
     from astropy import units as u
     from scipy.special import ndtr
 
-    from .dataset import SPEED_BINS
+    from .dataset import SPEED_BINS, targets
 
     v = np.atleast_1d(u.Quantity(speed, u.arcsec / u.h).value).astype(float)
     if not np.all(np.isfinite(v)):
@@ -196,8 +196,7 @@ def soft_speed_targets(speed, sigma: float) -> np.ndarray:
         raise InputError(f'label sigma {sigma}: give a width >= 0 ["/h]')
     n_bins = len(SPEED_BINS) - 1
     if sigma == 0:
-        k = np.clip(np.digitize(v, SPEED_BINS) - 1, 0, n_bins - 1)
-        return np.eye(n_bins, dtype=np.float32)[k]
+        return np.eye(n_bins, dtype=np.float32)[targets("velocity", ["sso"] * len(v), v)]
     inner = SPEED_BINS[1:-1]
     cdf = ndtr((inner[None, :] - v[:, None]) / sigma)
     cdf = np.concatenate([np.zeros((len(v), 1)), cdf, np.ones((len(v), 1))], axis=1)

@@ -100,6 +100,13 @@ class EuclidCNNClassifier(Classifier):
         shipped network for ``task`` and ``channels``.
     batch_size : int
         Cutouts per forward pass.
+    tta : bool, optional
+        Test-time augmentation: average the probabilities over the eight
+        90-degree rotations and reflections of each cutout
+        (`~astro_sso_euclid.train.dihedral_views`), at eight times the
+        inference cost. Default: on for ``"velocity"`` (it runs on SSO
+        candidates only; see the measured gain in the plugin's docs), off
+        for the classification tasks.
 
     Examples
     --------
@@ -117,9 +124,16 @@ class EuclidCNNClassifier(Classifier):
     description = "Euclid VIS cutouts -> SSO / cosmic ray / galaxy / star, or SSO speed (CNN)"
 
     def __init__(
-        self, *, task: str = "2class", channels: int = 1, model=None, batch_size: int = 512
+        self,
+        *,
+        task: str = "2class",
+        channels: int = 1,
+        model=None,
+        batch_size: int = 512,
+        tta: bool | None = None,
     ):
         self.task = task
+        self.tta = (task == "velocity") if tta is None else bool(tta)
         self.model = None if model is None else str(model)
         self.classes = class_names(task)
         if channels not in (1, 3, 4):
@@ -236,7 +250,7 @@ class EuclidCNNClassifier(Classifier):
         """Class probabilities (N, n_classes), in the order of ``classes``."""
         from .train import predict_proba
 
-        return predict_proba(self.network, self._inputs(cutouts), self.batch_size)
+        return predict_proba(self.network, self._inputs(cutouts), self.batch_size, tta=self.tta)
 
     def classify(self, cutouts: QTable) -> QTable:
         """Classify a cutouts table.
@@ -268,6 +282,7 @@ class EuclidCNNClassifier(Classifier):
         out.meta["classes"] = list(self.classes)
         out.meta["task"] = self.task
         out.meta["model"] = str(self.model_path)
+        out.meta["tta"] = self.tta
         return self._stamp(validate_table(out, "classifications"))
 
     @classmethod

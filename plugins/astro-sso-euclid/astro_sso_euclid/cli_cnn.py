@@ -15,6 +15,7 @@ prints one JSON object and writes the plots into ``--plots``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -138,6 +139,17 @@ def add_evaluate_arguments(parser) -> None:
     parser.add_argument("--model", help="a .keras file (default: the shipped network)")
     parser.add_argument("--plots", default="euclid-cnn-plots", help="folder for the PNG plots")
     parser.add_argument("--cache", help="field cache folder (default: none, fields are drawn anew)")
+    parser.add_argument(
+        "--tta",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average over the 8 rotations/reflections of each cutout (default: on for velocity)",
+    )
+    parser.add_argument(
+        "--sso-per-field",
+        type=int,
+        help="SSOs per simulated test field (default 18; 2 is about the paper's 0.6 per arcmin^2)",
+    )
 
 
 def run_evaluate(args) -> int:
@@ -153,6 +165,8 @@ def run_evaluate(args) -> int:
         out=args.plots,
         workers=args.workers,
         cache=args.cache,
+        tta=args.tta,
+        sso_per_field=args.sso_per_field,
     )
     print(json.dumps(result))
     return 0

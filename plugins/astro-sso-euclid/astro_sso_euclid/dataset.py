@@ -124,8 +124,9 @@ def targets(task: str, label, speed=None) -> np.ndarray:
     return np.where(label == "sso", out, -1)
 
 
-def _field_key(seed, size, mag_range, speed_range, fixed=False):
-    per = "-".join(str(PER_FIELD[k]) for k in ("sso", "star", "galaxy", "cosmic_ray"))
+def _field_key(seed, size, mag_range, speed_range, fixed=False, n_sso=None):
+    counts = dict(PER_FIELD, sso=PER_FIELD["sso"] if n_sso is None else int(n_sso))
+    per = "-".join(str(counts[k]) for k in ("sso", "star", "galaxy", "cosmic_ray"))
     version = f"v{_CACHE_VERSION}" + (f"-fixed{_FIXED_VERSION}" if fixed else "")
     text = f"{version}-{per}-{seed}-{size}-{mag_range[0]:g}-{mag_range[1]:g}"
     return text + f"-{speed_range[0]:g}-{speed_range[1]:g}"
@@ -140,10 +141,11 @@ def _field_cutouts(job):
     from .cutouts import fixed_side, truth_cutouts
     from .simulate import simulate_field
 
-    seed, size, mag_range, speed_range, cache, fixed = job
+    seed, size, mag_range, speed_range, cache, fixed, *rest = job
+    n_sso = int(rest[0]) if rest else PER_FIELD["sso"]
     path = None
     if cache is not None:
-        key = _field_key(seed, size, mag_range, speed_range, fixed)
+        key = _field_key(seed, size, mag_range, speed_range, fixed, n_sso)
         path = Path(cache) / f"field-{key}.npz"
         if path.is_file():
             try:
@@ -153,7 +155,7 @@ def _field_cutouts(job):
                 path.unlink(missing_ok=True)  # a damaged cache file is drawn again
     images, truth = simulate_field(
         shape=_FIELD_SHAPE,
-        n_sso=PER_FIELD["sso"],
+        n_sso=n_sso,
         n_stars=PER_FIELD["star"],
         n_galaxies=PER_FIELD["galaxy"],
         n_cosmic_rays=PER_FIELD["cosmic_ray"],
@@ -267,6 +269,7 @@ def simulate_cutout_set(
     workers: int | None = None,
     cache=None,
     fixed_scale: bool | None = None,
+    sso_per_field: int | None = None,
 ) -> QTable:
     """Simulate a labelled, class-balanced set of ``n`` cutouts for a task.
 
@@ -299,6 +302,13 @@ def simulate_cutout_set(
         (for the upper end of ``speed_range``) instead of extent plus padding.
         Default: True for ``"velocity"`` (the only task it serves: the fixed-side
         fields hold SSOs only), False otherwise.
+    sso_per_field : int, optional
+        SSOs injected in each 1024 x 1024 px (2.9 arcmin^2) field; default
+        ``PER_FIELD['sso']`` (18, 6.2 per arcmin^2: dense, so that balanced
+        sets are drawn from few fields, and the larger cutouts then often hold
+        another SSO's trail). ``2`` (0.69 per arcmin^2) is close to the
+        paper's abundance of 0.6 per arcmin^2 (sec. 3.2): more fields per
+        set, fewer neighbours in each cutout.
 
     Returns
     -------
@@ -330,7 +340,11 @@ def simulate_cutout_set(
         )
     lo, hi = (float(v) for v in u.Quantity(speed_range, u.arcsec / u.h).value)
     mlo, mhi = (float(v) for v in u.Quantity(mag_range, u.mag).value)
-    per = PER_FIELD
+    per = dict(PER_FIELD)
+    if sso_per_field is not None:
+        if int(sso_per_field) < 1:
+            raise InputError(f"sso_per_field={sso_per_field}: give 1 or more")
+        per["sso"] = int(sso_per_field)
     non_sso = min(per["star"], per["galaxy"], per["cosmic_ray"])
     usable = {
         "2class": 2 * min(per["sso"], 3 * non_sso),
@@ -352,7 +366,9 @@ def simulate_cutout_set(
         field_seeds = (
             2 * ss.generate_state(n_fields, dtype=np.uint32).astype(np.int64) + ROLES[role]
         )
-        jobs = [(int(s), int(size), (mlo, mhi), (lo, hi), cache, fixed) for s in field_seeds]
+        jobs = [
+            (int(s), int(size), (mlo, mhi), (lo, hi), cache, fixed, per["sso"]) for s in field_seeds
+        ]
         parts += _run_jobs(jobs[len(parts) :], workers)
         table = _pool_table(parts, field_seeds, channels)
         rng = np.random.default_rng((int(seed), ROLES[role], 1))
@@ -373,6 +389,7 @@ def simulate_cutout_set(
             "seed": int(seed),
             "role": role,
             "n_fields": n_fields,
+            "sso_per_field": per["sso"],
             "mag_range": [mlo, mhi],
             "speed_range": [lo, hi],
             "cutout_side": _side_meta(channels, hi) if fixed else None,

@@ -138,10 +138,17 @@ def run_field_step(ctx: DemoContext) -> DemoResult:
     lab = np.asarray(truth["label"])
     counts = {name: int((lab == name).sum()) for name in ("sso", "star", "galaxy", "cosmic_ray")}
     depth = predicted_depth()
+
+    def n_of(k, one, many):
+        return f"{k} {one if k == 1 else many}"
+
     summary = (
         f'Simulated four 565 s VIS dithers of {size}x{size} px (0.1"/px) with '
-        f"{counts['sso']} SSO trails, {counts['star']} stars, {counts['galaxy']} galaxies "
-        f"and {counts['cosmic_ray']} cosmic rays; the noise model gives a four-exposure "
+        f"{n_of(counts['sso'], 'SSO trail', 'SSO trails')}, "
+        f"{n_of(counts['star'], 'star', 'stars')}, "
+        f"{n_of(counts['galaxy'], 'galaxy', 'galaxies')} and "
+        f"{n_of(counts['cosmic_ray'], 'cosmic ray', 'cosmic rays')}; "
+        "the noise model gives a four-exposure "
         f'stack depth of IE = {depth:.2f} (10 sigma, 1.3" apertures), the Q1 figure.'
     )
     return DemoResult(

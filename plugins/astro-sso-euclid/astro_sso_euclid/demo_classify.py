@@ -184,7 +184,8 @@ def run_classify_step(ctx: DemoContext) -> DemoResult:
     speeds = (
         f' Speeds of the SSOs found (true "/h -> predicted bin, velocity network on '
         f"{'extent plus padding' if side is None else f'{side:.0f} px'} single-dither "
-        f"cutouts): {pairs}; {speed_ok} in the true bin, {speed_near} within one bin."
+        f"cutouts{', 8 rotations/reflections averaged' if vel.tta else ''}): {pairs};"
+        f" {speed_ok} in the true bin, {speed_near} within one bin."
         if measured.any()
         else ""
     )

@@ -112,6 +112,8 @@ def evaluate(
     workers: int | None = None,
     data=None,
     cache=None,
+    tta: bool | None = None,
+    sso_per_field: int | None = None,
 ) -> dict:
     """Evaluate a network on a freshly simulated, balanced test set.
 
@@ -137,6 +139,13 @@ def evaluate(
     cache : path, optional
         Field cache of `~astro_sso_euclid.dataset.simulate_cutout_set` (test
         fields are cached apart from training ones by their seed stream).
+    tta : bool, optional
+        Test-time augmentation of `~astro_sso_euclid.classifier.EuclidCNNClassifier`
+        (default: its default for the task).
+    sso_per_field : int, optional
+        SSOs per simulated test field (see
+        `~astro_sso_euclid.dataset.simulate_cutout_set`; ``2`` is about the
+        paper's abundance of 0.6 per arcmin^2).
 
     Returns
     -------
@@ -156,7 +165,7 @@ def evaluate(
     from .classifier import EuclidCNNClassifier
 
     names = class_names(task)
-    clf = EuclidCNNClassifier(task=task, channels=channels, model=model)
+    clf = EuclidCNNClassifier(task=task, channels=channels, model=model, tta=tta)
     if data is None:
         # Simulate before TensorFlow starts its threads (the workers are forked).
         data = simulate_cutout_set(
@@ -170,6 +179,7 @@ def evaluate(
             cache=cache,
             # a velocity network trained on the paper's cutouts is tested on them too
             fixed_scale=task == "velocity" and clf.cutout_side() is not None,
+            sso_per_field=sso_per_field,
         )
     proba = clf.predict_proba(data)
     y_true = np.asarray(data["target"], dtype=int)
@@ -238,6 +248,8 @@ def evaluate(
         "missed_slow": float(missed[slow].mean()) if slow.any() else None,
         "n_slow": int(slow.sum()),
         "model": str(clf.model_path),
+        "tta": clf.tta,
+        "sso_per_field": data.meta.get("sso_per_field"),
     }
     if task == "velocity":
         # an adjacent bin is off by at most 10-20 "/h: what a speed estimate needs

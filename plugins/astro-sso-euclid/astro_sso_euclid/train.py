@@ -49,6 +49,7 @@ __all__ = [
     "batch_weights",
     "train",
     "predict_proba",
+    "dihedral_views",
 ]
 
 #: SSOs slower than this ["/h] are the paper's hardest case (sec. 4.5, Fig. 10).
@@ -249,8 +250,64 @@ def batch_weights(label, speed, slow_weight: float) -> np.ndarray:
     return w / w.sum()
 
 
-def predict_proba(model, x, batch_size: int = 500) -> np.ndarray:
-    """Class probabilities of prepared inputs, batched (no Keras progress output)."""
+def dihedral_views(x):
+    """The eight 90-degree rotations and reflections of a batch of images.
+
+    A trail's length, a star's and a galaxy's shape statistics and a cosmic
+    ray's sharpness do not change under them, so a network's answers on the
+    eight views can be averaged (test-time augmentation, see
+    `predict_proba`). The training augmentation draws the same eight views.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Images (N, H, W, C) with H == W.
+
+    Yields
+    ------
+    numpy.ndarray
+        Each view (N, H, W, C), C-contiguous; the first is ``x`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astro_sso_euclid.train import dihedral_views
+    >>> x = np.arange(4.0).reshape(1, 2, 2, 1)
+    >>> views = [v[0, :, :, 0].tolist() for v in dihedral_views(x)]
+    >>> len(views), views[0], len({str(v) for v in views})
+    (8, [[0.0, 1.0], [2.0, 3.0]], 8)
+    """
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1] != x.shape[2]:
+        raise InputError(f"dihedral views need square images (N, H, H, C), not {x.shape}")
+    for k in range(4):
+        r = np.rot90(x, k, axes=(1, 2))
+        yield np.ascontiguousarray(r)
+        yield np.ascontiguousarray(r[:, :, ::-1])
+
+
+def predict_proba(model, x, batch_size: int = 500, *, tta: bool = False) -> np.ndarray:
+    """Class probabilities of prepared inputs, batched (no Keras progress output).
+
+    Parameters
+    ----------
+    model : keras.Model
+    x : numpy.ndarray
+        Prepared inputs (N, H, W, C).
+    batch_size : int
+        Inputs per forward pass.
+    tta : bool
+        Average the probabilities over the eight `dihedral_views` of each
+        input (eight times the inference cost).
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, n_classes) probabilities.
+    """
+    if tta:
+        views = [predict_proba(model, v, batch_size) for v in dihedral_views(x)]
+        return np.mean(views, axis=0)
     out = [
         np.asarray(model(x[i : i + batch_size], training=False))
         for i in range(0, len(x), batch_size)

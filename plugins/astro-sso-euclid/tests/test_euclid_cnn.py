@@ -5,6 +5,7 @@ import json
 import astropy.units as u
 import numpy as np
 import pytest
+from astropy.table import QTable
 
 tf = pytest.importorskip("tensorflow", reason="the euclid-cnn tests need TensorFlow ([cpu] extra)")
 
@@ -14,6 +15,8 @@ from astro_sso_euclid.models import build_model, prepare_inputs  # noqa: E402
 from astro_sso_euclid.train import (  # noqa: E402
     augment_batch,
     batch_weights,
+    dihedral_views,
+    predict_proba,
     soft_speed_targets,
     split_by_field,
     train,
@@ -293,11 +296,15 @@ def test_evaluate_command_prints_the_required_json(tmp_path, capsys):
                 "1",
                 "--plots",
                 str(plots),
+                "--tta",
+                "--sso-per-field",
+                "2",
             ]
         )
         == 0
     )
     res = json.loads(capsys.readouterr().out)
+    assert res["tta"] is True and res["sso_per_field"] == 2
     for key in (
         "task",
         "channels",
@@ -414,6 +421,31 @@ def test_shipped_velocity_network_on_fresh_bright_fields():
     assert np.mean(np.abs(k - truth) <= 1) > 0.9
     # the predicted speed is the centre of the bin
     assert np.allclose(res["speed"].value, 10 * k + 5)
+
+
+def test_test_time_augmentation_averages_the_eight_views():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, 16, 16, 1)).astype("float32")
+    views = list(dihedral_views(x))
+    # eight distinct views, each a rotation/reflection: same pixel values, same trail length
+    assert len(views) == 8 and np.array_equal(views[0], x)
+    assert len({v.tobytes() for v in views}) == 8
+    assert all(np.array_equal(np.sort(v, axis=None), np.sort(x, axis=None)) for v in views)
+    model = build_model(8, channels=1, input_size=16)
+    plain = predict_proba(model, x)
+    avg = predict_proba(model, x, tta=True)
+    assert avg.shape == plain.shape and np.allclose(avg.sum(1), 1, atol=1e-5)
+    assert np.allclose(avg, np.mean([predict_proba(model, v) for v in views], 0), atol=1e-6)
+    # an image the eight views leave unchanged gets the plain answer
+    sym = np.zeros((1, 16, 16, 1), "float32")
+    sym[0, 6:10, 6:10] = 1.0
+    assert np.allclose(predict_proba(model, sym, tta=True), predict_proba(model, sym), atol=1e-6)
+    with pytest.raises(InputError, match="square"):
+        next(dihedral_views(np.zeros((1, 4, 6, 1))))
+    # on by default for the velocity networks only; recorded in the table's meta
+    assert EuclidCNNClassifier(task="velocity").tta and not EuclidCNNClassifier().tta
+    cut = QTable({"source_id": [1], "cutout": np.zeros((1, 64, 64, 1), "float32")})
+    assert EuclidCNNClassifier(tta=True).classify(cut).meta["tta"] is True
 
 
 def test_velocity_report_of_a_set_missing_some_bins():

@@ -97,6 +97,7 @@ def test_velocity_set_holds_only_ssos_balanced_per_bin():
         ({"channels": 2}, "channels=2"),
         ({"role": "validation"}, "role="),
         ({"n": 1}, "at least one cutout per class"),
+        ({"sso_per_field": 0}, "sso_per_field=0"),
     ],
 )
 def test_bad_arguments_are_clear(kwargs, match):
@@ -129,3 +130,18 @@ def test_velocity_sets_are_cut_at_the_fixed_side_and_cached_apart(tmp_path):
     assert sorted(tmp_path.glob("field-*fixed*.npz")) == fixed_files
     with pytest.raises(InputError, match="fixed_scale"):
         simulate_cutout_set(4, task="2class", fixed_scale=True, workers=1)
+
+
+def test_sparse_fields_hold_fewer_ssos_and_are_cached_apart(tmp_path):
+    """``sso_per_field=2`` is about the paper's SSO abundance (0.6 per arcmin^2)."""
+    kw = {"task": "2class", "channels": 1, "size": 24, "seed": 4, "workers": 1, "cache": tmp_path}
+    dense = simulate_cutout_set(8, **kw)
+    sparse = simulate_cutout_set(8, sso_per_field=2, **kw)
+    assert dense.meta["sso_per_field"] == 18 and sparse.meta["sso_per_field"] == 2
+    sso = np.asarray(sparse["label"]).astype(str) == "sso"
+    assert sso.sum() == 4  # still balanced, from more fields
+    per_field = np.unique(np.asarray(sparse["field_seed"])[sso], return_counts=True)[1]
+    assert per_field.max() <= 2
+    assert sparse.meta["n_fields"] > dense.meta["n_fields"]
+    names = {p.name for p in tmp_path.glob("field-*.npz")}
+    assert any("-2-8-8-8-" in n for n in names) and any("-18-8-8-8-" in n for n in names)

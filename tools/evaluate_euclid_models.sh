@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Evaluate every shipped euclid-cnn network on fresh test fields (test role, seed SEED):
 # one JSON per network in OUT/, plots in OUT/plots/. Test fields are cached in CACHE
-# (they never share a seed with training fields).
+# (they never share a seed with training fields). The velocity networks are evaluated
+# a second time at about the paper's SSO abundance (--sso-per-field 2, 2000 SSOs):
+# OUT/velocity-<n>ch-sso2.json.
 #   tools/evaluate_euclid_models.sh [OUT] [SEED] [CACHE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +21,8 @@ r = json.load(open(sys.argv[1]))
 print(f"{r['task']:9s} {r['channels']}ch  n={r['n_test']}  accuracy={r['accuracy']:.4f}  "
       f"auc={r['auc']}  missed_slow={r['missed_slow']}")
 PY
+done
+for ch in 1 3 4; do
+  astro-sso evaluate euclid-cnn --task velocity --channels "$ch" --n-test 2000 --seed "$SEED" \
+    --sso-per-field 2 --cache "$CACHE" --plots "$OUT/plots-sso2" > "$OUT/velocity-${ch}ch-sso2.json"
 done

@@ -124,8 +124,8 @@ def targets(task: str, label, speed=None) -> np.ndarray:
     return np.where(label == "sso", out, -1)
 
 
-def _field_key(seed, size, mag_range, speed_range, fixed=False, n_sso=None):
-    counts = dict(PER_FIELD, sso=PER_FIELD["sso"] if n_sso is None else int(n_sso))
+def _field_key(seed, size, mag_range, speed_range, fixed, n_sso):
+    counts = dict(PER_FIELD, sso=int(n_sso))
     per = "-".join(str(counts[k]) for k in ("sso", "star", "galaxy", "cosmic_ray"))
     version = f"v{_CACHE_VERSION}" + (f"-fixed{_FIXED_VERSION}" if fixed else "")
     text = f"{version}-{per}-{seed}-{size}-{mag_range[0]:g}-{mag_range[1]:g}"
@@ -141,8 +141,7 @@ def _field_cutouts(job):
     from .cutouts import fixed_side, truth_cutouts
     from .simulate import simulate_field
 
-    seed, size, mag_range, speed_range, cache, fixed, *rest = job
-    n_sso = int(rest[0]) if rest else PER_FIELD["sso"]
+    seed, size, mag_range, speed_range, cache, fixed, n_sso = job
     path = None
     if cache is not None:
         key = _field_key(seed, size, mag_range, speed_range, fixed, n_sso)
